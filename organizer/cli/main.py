@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: MIT
+"""The ``organizer`` command: sub-commands for headless work."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from organizer import __version__
+from organizer import log as logsetup
+from organizer.cli import analyze
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="organizer", description="Organize the people in your photos and videos.")
+    parser.add_argument("--version", action="version", version=f"organizer {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    analyze.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    logsetup.setup(level)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("organizer: interrupted", file=sys.stderr)
+        return 130

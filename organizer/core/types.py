@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: MIT
+"""Frozen data classes that cross layer boundaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """An axis-aligned box in pixels of the upright image: top-left corner, width and height."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def as_list(self) -> list[float]:
+        return [self.x, self.y, self.w, self.h]
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One face found by the detector."""
+
+    box: Box
+    score: float
+    #: Five landmarks (left eye, right eye, nose, left mouth corner, right mouth corner) as ``[[x, y], ...]``.
+    landmarks: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FaceAttributes:
+    """What the multi-output network says about one face crop."""
+
+    #: L2-normalised identity embedding (float32).
+    embedding: NDArray[np.float32] = field(repr=False)
+    #: Probability that the face is male.
+    p_male: float
+    #: Estimated age in years (eq. 3 of Savchenko 2019, optionally calibrated).
+    age: float
+    #: Posterior over ages 1..100 (float32, sums to 1).
+    age_probs: NDArray[np.float32] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Face:
+    """A detected face together with its attributes."""
+
+    detection: Detection
+    attributes: FaceAttributes
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFaces:
+    """The result of analysing one image file."""
+
+    path: str
+    width: int
+    height: int
+    faces: tuple[Face, ...] = ()
+    error: str | None = None

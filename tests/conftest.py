@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+"""Shared fixtures: the developer face data (read in place, never copied) and one analyzer per session."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FACES_DIR = Path(os.environ.get("ORGANIZER_TEST_FACES", REPO.parent / "shared" / "data" / "faces"))
+
+
+def _require_faces() -> Path:
+    if not (FACES_DIR / "manifest.csv").is_file():
+        pytest.skip(f"developer face data not found at {FACES_DIR} (../shared/data/faces beside the repository)")
+    return FACES_DIR
+
+
+@pytest.fixture(scope="session")
+def faces_dir() -> Path:
+    """The developer face data set (skips the test when it is absent)."""
+    return _require_faces()
+
+
+@pytest.fixture(scope="session")
+def manifest(faces_dir: Path) -> list[dict[str, str]]:
+    with open(faces_dir / "manifest.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    """One FaceAnalyzer (real ONNX models) for the whole run: loading them once saves seconds per test."""
+    from organizer.vision.analyzer import FaceAnalyzer
+
+    return FaceAnalyzer()
