@@ -10,6 +10,8 @@ import sys
 from organizer import __version__
 from organizer import log as logsetup
 from organizer.cli import analyze
+from organizer.cli import index
+from organizer.cli import status
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     analyze.add_parser(sub)
+    index.add_parser(sub)
+    status.add_parser(sub)
     return parser
 
 

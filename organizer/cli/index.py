@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: MIT
+"""``organizer index``: add folders to the library and analyse what is new or changed."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from typing import TextIO
+
+from organizer import config
+from organizer.core.errors import ModelError
+from organizer.core.progress import CancelToken
+from organizer.core.progress import Progress
+
+
+def add_db_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="PATH",
+                   help=f"library database (default: ${config.DB_ENV}, else {config.db_path()})")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="scan folders of photos and videos into the library",
+                       description="Scan each FOLDER (recursively), analyse new and changed photos and videos "
+                                   "and store them in the library. Ctrl-C stops after saving finished work; "
+                                   "running again resumes.")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="folders (or files) to index")
+    add_db_argument(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.set_defaults(func=run)
+
+
+class ProgressBar:
+    """A one-line progress bar with files/s and ETA on a terminal; sparse lines otherwise."""
+
+    def __init__(self, out: TextIO, enabled: bool) -> None:
+        self.out, self.enabled = out, enabled
+        self.tty = out.isatty()
+        self.t0 = time.monotonic()
+        self.last = 0.0
+        self.phase = ""
+
+    def update(self, p: Progress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if p.phase != self.phase:
+            self.phase, self.t0 = p.phase, now
+        if p.phase != "done" and now - self.last < (0.2 if self.tty else 5.0) and p.done != p.total:
+            return
+        self.last = now
+        if p.phase == "scan":
+            line = f"scanning: {p.done} files found"
+        elif p.phase == "analyse":
+            el = max(now - self.t0, 1e-6)
+            rate = p.done / el
+            eta = (p.total - p.done) / rate if rate > 0 else 0
+            width = 28
+            fill = int(width * p.done / p.total) if p.total else width
+            line = (f"[{'#' * fill}{'.' * (width - fill)}] {p.done}/{p.total} files  {rate:.1f} files/s  "
+                    f"ETA {int(eta // 60)}:{int(eta % 60):02d}  {p.faces} faces  {p.errors} errors")
+        else:
+            return
+        if self.tty:
+            self.out.write("\r\x1b[K" + line)
+        else:
+            self.out.write(line + "\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            self.out.write("\n")
+            self.out.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from organizer.db.engine import open_library
+    from organizer.services.index_service import AnalyzerEngine
+    from organizer.services.index_service import IndexService
+
+    missing = [f for f in args.folders if not os.path.exists(f)]
+    if missing:
+        print(f"organizer: not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    db = config.db_path(args.db)
+
+    def make_engine() -> AnalyzerEngine:
+        from organizer.vision.analyzer import FaceAnalyzer
+
+        analyzer = FaceAnalyzer()
+        analyzer.store.verify_all()
+        return AnalyzerEngine(analyzer)
+
+    engine, sessions = open_library(db)
+    service = IndexService(sessions, make_engine)
+    cancel = CancelToken()
+
+    def on_sigint(_sig, _frame) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print("\norganizer: stopping after the current file (Ctrl-C again to abort)...", file=sys.stderr)
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    bar = ProgressBar(sys.stderr, not args.no_progress)
+    try:
+        for p in service.run(args.folders, cancel):
+            bar.update(p)
+    except ModelError as e:
+        bar.close()
+        print(f"organizer: {e}", file=sys.stderr)
+        return 3
+    finally:
+        signal.signal(signal.SIGINT, old)
+        engine.dispose()
+    bar.close()
+    s = service.summary
+    print(f"{'Stopped' if s.cancelled else 'Indexed'} {db}: {s.found} files found, {s.analysed} analysed "
+          f"({s.photos} photos, {s.videos} videos, {s.faces} faces), {s.unchanged} unchanged, {s.moved} moved, "
+          f"{s.missing} missing, {len(s.errors)} unreadable; {s.seconds:.1f} s", file=sys.stderr)
+    for path, err in s.errors:
+        print(f"  unreadable: {path}: {err}", file=sys.stderr)
+    if s.cancelled:
+        print("organizer: stopped; run the same command again to resume", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,207 @@
+# SPDX-License-Identifier: MIT
+"""The tables of a library (schema version 1; later versions add migrations in ``db/migrations``).
+
+Paths are stored as exact bytes (see :class:`FsPath`); times are integers (``mtime_ns``) or naive
+wall-clock datetimes with a separate UTC offset in minutes, because a photo's EXIF time is the local
+time where it was taken and the offset is often unknown.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON
+from sqlalchemy import CheckConstraint
+from sqlalchemy import DateTime
+from sqlalchemy import Enum
+from sqlalchemy import Float
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import func
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from organizer.db.base import Base
+from organizer.db.base import FsPath
+
+
+class MediaKind(enum.StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+
+
+class MediaStatus(enum.StrEnum):
+    OK = "ok"
+    #: Unreadable, corrupt, refused (too large) or failed analysis; ``Media.error`` says why.
+    ERROR = "error"
+    #: Not found at its path by the last scan of its folder (kept: it may come back, or be a move).
+    MISSING = "missing"
+
+
+class DateSource(enum.StrEnum):
+    EXIF = "exif"
+    VIDEO = "video"
+    FILE = "file"
+
+
+class DecidedBy(enum.StrEnum):
+    ALGORITHM = "algorithm"
+    USER = "user"
+
+
+class DecisionKind(enum.StrEnum):
+    MUST_LINK = "must_link"
+    CANNOT_LINK = "cannot_link"
+    REMOVED = "removed"
+    HIDDEN = "hidden"
+    RENAMED = "renamed"
+
+
+def _enum(e: type[enum.Enum]) -> Enum:
+    # Store the values (not the Python names) as plain strings; no CHECK so new members need no table rebuild.
+    return Enum(e, values_callable=lambda x: [m.value for m in x], native_enum=False, create_constraint=False,
+                length=16)
+
+
+class LibraryFolder(Base):
+    """A folder the user added to the library."""
+
+    __tablename__ = "library_folder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(FsPath, unique=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    last_scan_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Media(Base):
+    """One photo or video file."""
+
+    __tablename__ = "media"
+    __table_args__ = (
+        Index("ix_media_fingerprint", "size", "fingerprint"),
+        Index("ix_media_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    folder_id: Mapped[int | None] = mapped_column(ForeignKey("library_folder.id", ondelete="SET NULL"))
+    path: Mapped[str] = mapped_column(FsPath, unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mtime_ns: Mapped[int] = mapped_column(Integer)
+    #: Content fingerprint (see :mod:`organizer.scan.fingerprint`); recognises moved and renamed files.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[MediaKind] = mapped_column(_enum(MediaKind))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    #: EXIF orientation 1..8 (photos) or rotation in degrees (videos).
+    orientation: Mapped[int | None] = mapped_column(Integer)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    #: Local wall-clock time of capture.
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    #: Offset of ``taken_at`` from UTC in minutes, when known.
+    taken_at_offset_min: Mapped[int | None] = mapped_column(Integer)
+    date_source: Mapped[DateSource | None] = mapped_column(_enum(DateSource))
+    status: Mapped[MediaStatus] = mapped_column(_enum(MediaStatus))
+    error: Mapped[str | None] = mapped_column(Text)
+    #: Which analysis produced the faces (model ids), so a later model can re-analyse.
+    analysis_id: Mapped[str | None] = mapped_column(String(64))
+    indexed_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+    faces: Mapped[list[Face]] = relationship(back_populates="media", cascade="all, delete-orphan",
+                                             passive_deletes=True)
+    tracks: Mapped[list[VideoTrack]] = relationship(back_populates="media", cascade="all, delete-orphan",
+                                                    passive_deletes=True)
+
+
+class VideoTrack(Base):
+    """The faces of one person within one clip, clustered inside the clip."""
+
+    __tablename__ = "video_track"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
+    #: L2-normalised mean of the member embeddings (float32 bytes).
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    embedding_model: Mapped[str] = mapped_column(String(64))
+    embedding_dim: Mapped[int] = mapped_column(Integer)
+    n_faces: Mapped[int] = mapped_column(Integer)
+    first_s: Mapped[float] = mapped_column(Float)
+    last_s: Mapped[float] = mapped_column(Float)
+
+    media: Mapped[Media] = relationship(back_populates="tracks")
+    faces: Mapped[list[Face]] = relationship(back_populates="track")
+
+
+class Person(Base):
+    """A person: a cluster of faces, named or not (completed by the persons issue)."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+    faces: Mapped[list[Face]] = relationship(back_populates="person")
+
+
+class Face(Base):
+    """One detected face in a photo, or in one sampled frame of a video."""
+
+    __tablename__ = "face"
+    __table_args__ = (
+        CheckConstraint("person_id IS NULL OR assigned_by IS NOT NULL", name="assignment_has_author"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
+    #: Seconds from the start of the video (None for photos).
+    frame_s: Mapped[float | None] = mapped_column(Float)
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("video_track.id", ondelete="SET NULL"), index=True)
+    #: Box in pixels of the full-resolution upright image.
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    w: Mapped[float] = mapped_column(Float)
+    h: Mapped[float] = mapped_column(Float)
+    #: Five landmarks ``[[x, y], ...]`` in the same pixels as the box.
+    landmarks: Mapped[list[list[float]] | None] = mapped_column(JSON)
+    score: Mapped[float] = mapped_column(Float)
+    #: L2-normalised identity embedding, little-endian float32 bytes.
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    embedding_model: Mapped[str] = mapped_column(String(64))
+    embedding_dim: Mapped[int] = mapped_column(Integer)
+    p_male: Mapped[float | None] = mapped_column(Float)
+    age: Mapped[float | None] = mapped_column(Float)
+    #: Posterior over ages 1..100 as float16 bytes (200 bytes).
+    age_probs: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Small JPEG of the face for the UI.
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
+    assigned_by: Mapped[DecidedBy | None] = mapped_column(_enum(DecidedBy))
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    media: Mapped[Media] = relationship(back_populates="faces")
+    track: Mapped[VideoTrack | None] = relationship(back_populates="faces")
+    person: Mapped[Person | None] = relationship(back_populates="faces")
+
+
+class UserDecision(Base):
+    """Something the user decided, kept so that re-clustering never undoes it."""
+
+    __tablename__ = "user_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[DecisionKind] = mapped_column(_enum(DecisionKind))
+    face_id: Mapped[int | None] = mapped_column(ForeignKey("face.id", ondelete="CASCADE"), index=True)
+    other_face_id: Mapped[int | None] = mapped_column(ForeignKey("face.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    other_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    #: Free value, e.g. the new name of a ``renamed`` decision.
+    value: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())

@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: MIT
+"""Queries and writes of the index, as functions taking a Session (the service owns the transaction)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from organizer.db.models import Face
+from organizer.db.models import LibraryFolder
+from organizer.db.models import Media
+from organizer.db.models import MediaKind
+from organizer.db.models import MediaStatus
+from organizer.db.models import Person
+from organizer.db.models import VideoTrack
+from organizer.scan.planner import KnownMedia
+from organizer.scan.planner import is_under
+
+
+def add_folders(s: Session, roots: Iterable[str]) -> dict[str, int]:
+    """Register library folders; returns ``{root: folder id}``.
+
+    A folder inside one already in the library maps to that folder (nothing new is stored); a parent of
+    library folders replaces them, and their media move under it.
+    """
+    folders = {f.path: f for f in s.scalars(select(LibraryFolder))}
+    out: dict[str, int] = {}
+    for root in roots:
+        parent = next((f for p, f in folders.items() if is_under(root, p)), None)
+        if parent is not None:
+            out[root] = parent.id
+            continue
+        new = LibraryFolder(path=root)
+        s.add(new)
+        s.flush()
+        for p, child in list(folders.items()):
+            if is_under(p, root):
+                s.execute(update(Media).where(Media.folder_id == child.id).values(folder_id=new.id))
+                s.delete(child)
+                del folders[p]
+        folders[root] = new
+        out[root] = new.id
+    return out
+
+
+def folder_paths(s: Session) -> list[str]:
+    return list(s.scalars(select(LibraryFolder.path).order_by(LibraryFolder.id)))
+
+
+def known_media(s: Session) -> dict[str, KnownMedia]:
+    """Every media row as the planner needs it, keyed by path."""
+    rows = s.execute(select(Media.id, Media.path, Media.size, Media.mtime_ns, Media.status, Media.fingerprint))
+    return {r.path: KnownMedia(r.id, r.path, r.size, r.mtime_ns, str(r.status), r.fingerprint) for r in rows}
+
+
+def mark_missing(s: Session, ids: Iterable[int]) -> None:
+    ids = list(ids)
+    for i in range(0, len(ids), 500):
+        s.execute(update(Media).where(Media.id.in_(ids[i:i + 500])).values(status=MediaStatus.MISSING))
+
+
+def restore(s: Session, media_id: int) -> None:
+    """A missing file came back unchanged: ok again (or its old error)."""
+    m = s.get(Media, media_id)
+    if m is not None:
+        m.status = MediaStatus.ERROR if m.error else MediaStatus.OK
+
+
+def move(s: Session, media_id: int, new_path: str, mtime_ns: int, folder_id: int | None) -> None:
+    """A file moved or renamed: the row (and so its faces and persons) follows it."""
+    m = s.get(Media, media_id)
+    if m is None:
+        return
+    m.path, m.mtime_ns, m.folder_id = new_path, mtime_ns, folder_id
+    m.status = MediaStatus.ERROR if m.error else MediaStatus.OK
+
+
+def clear_analysis(s: Session, media_id: int) -> None:
+    """Forget the faces and tracks of a file whose content changed."""
+    s.execute(delete(Face).where(Face.media_id == media_id))
+    s.execute(delete(VideoTrack).where(VideoTrack.media_id == media_id))
+
+
+def media_by_path(s: Session, path: str) -> Media | None:
+    return s.scalar(select(Media).where(Media.path == path))
+
+
+def status(s: Session) -> dict:
+    """The library summary that ``organizer status --json`` prints (a contract: keys are only added)."""
+    present = Media.status != MediaStatus.MISSING
+    kinds = dict(s.execute(select(Media.kind, func.count()).where(present).group_by(Media.kind)).all())
+    by_status = {str(k): n for k, n in s.execute(select(Media.status, func.count()).group_by(Media.status)).all()}
+    faces = s.scalar(select(func.count()).select_from(Face).join(Media).where(present)) or 0
+    persons = s.scalar(select(func.count()).select_from(Person)) or 0
+    errors = [
+        {"path": os.path.abspath(p), "error": e or "unknown error"}
+        for p, e in s.execute(select(Media.path, Media.error).where(Media.status == MediaStatus.ERROR)
+                              .order_by(Media.path))
+    ]
+    last = s.scalar(select(func.max(LibraryFolder.last_scan_at)))
+    return {
+        "media": {"photo": int(kinds.get(MediaKind.PHOTO, 0)), "video": int(kinds.get(MediaKind.VIDEO, 0))},
+        "faces": int(faces),
+        "persons": int(persons),
+        "errors": errors,
+        "status": {k: by_status.get(k, 0) for k in ("ok", "error", "missing")},
+        "folders": folder_paths(s),
+        "last_scan": last.isoformat(sep=" ") if isinstance(last, datetime) else None,
+    }
