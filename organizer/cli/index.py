@@ -29,6 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folders", nargs="+", metavar="FOLDER", help="folders (or files) to index")
     add_db_argument(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    from organizer.cli.people import add_cluster_options
+
+    add_cluster_options(p)
     p.set_defaults(func=run)
 
 
@@ -75,6 +78,17 @@ class ProgressBar:
             self.out.flush()
 
 
+def _cluster(sessions, args: argparse.Namespace) -> None:
+    """Persons: new faces join existing persons; a first run (or no persons yet) clusters everything."""
+    from organizer.cli.people import cluster_params
+    from organizer.services.people_service import PeopleService
+
+    people = PeopleService(sessions, cluster_params(args))
+    incremental = bool(people.list_persons())
+    for _ in people.recluster(incremental=incremental):
+        pass
+
+
 def run(args: argparse.Namespace) -> int:
     from organizer.db.engine import open_library
     from organizer.services.index_service import AnalyzerEngine
@@ -108,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         for p in service.run(args.folders, cancel):
             bar.update(p)
+        if not cancel.cancelled:
+            _cluster(sessions, args)
     except ModelError as e:
         bar.close()
         print(f"organizer: {e}", file=sys.stderr)

@@ -11,6 +11,7 @@ from organizer import __version__
 from organizer import log as logsetup
 from organizer.cli import analyze
 from organizer.cli import index
+from organizer.cli import people
 from organizer.cli import status
 
 
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_parser(sub)
     index.add_parser(sub)
     status.add_parser(sub)
+    people.add_parsers(sub)
     return parser
 
 

@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: MIT
+"""Pure face clustering: persons from face embeddings (numpy/scipy only; no database, no Qt, no vision).
+
+Entry points:
+
+* :func:`cluster_faces` - constrained average-linkage clustering of items into persons (eq. 1 distance,
+  exact up to ``ClusterParams.exact_max`` items, approximate k-NN-graph method above), the min-faces and
+  day-span rules, and per-person gender (eq. 2) and birth year.
+* :func:`assign_to_persons` - incremental: new items join existing persons (:class:`PersonProfile`).
+* :func:`fuse_gender`, :func:`fuse_birth_year`, :func:`age_at` - per-person attributes.
+"""
+
+from organizer.cluster.assign import PersonProfile
+from organizer.cluster.assign import assign_to_persons
+from organizer.cluster.assign import person_distances
+from organizer.cluster.attributes import age_at
+from organizer.cluster.attributes import face_birth_year
+from organizer.cluster.attributes import fuse_birth_year
+from organizer.cluster.attributes import fuse_gender
+from organizer.cluster.metrics import bcubed
+from organizer.cluster.metrics import clusters_per_class
+from organizer.cluster.model import UNSORTED
+from organizer.cluster.model import BirthYearEstimate
+from organizer.cluster.model import ClusterInput
+from organizer.cluster.model import ClusterParams
+from organizer.cluster.model import ClusterResult
+from organizer.cluster.model import ClusterStats
+from organizer.cluster.model import GenderEstimate
+from organizer.cluster.pipeline import cluster_faces
+
+__all__ = [
+    "UNSORTED",
+    "BirthYearEstimate",
+    "ClusterInput",
+    "ClusterParams",
+    "ClusterResult",
+    "ClusterStats",
+    "GenderEstimate",
+    "PersonProfile",
+    "age_at",
+    "assign_to_persons",
+    "bcubed",
+    "cluster_faces",
+    "clusters_per_class",
+    "face_birth_year",
+    "fuse_birth_year",
+    "fuse_gender",
+    "person_distances",
+]

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: MIT
+"""Incremental assignment: new faces join existing persons without re-clustering everything.
+
+A new item joins the person whose average eq.-1 distance to all of the person's faces is smallest, if that is
+within the threshold (the same criterion under which average linkage would merge it into the person), and no
+face of the same photo is already in that person. Items left over are clustered among themselves and the
+unsorted faces by :func:`organizer.cluster.cluster_faces`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+
+import numpy as np
+from numpy.typing import ArrayLike
+from numpy.typing import NDArray
+
+from organizer.cluster.distance import AGE_BINS
+from organizer.cluster.distance import age_table
+from organizer.cluster.distance import current_ages
+from organizer.cluster.distance import prepare_embeddings
+from organizer.cluster.model import UNSORTED
+from organizer.cluster.model import ClusterInput
+from organizer.cluster.model import ClusterParams
+
+
+@dataclass(frozen=True, slots=True)
+class PersonProfile:
+    """Summary of one existing person: sums of prepared embeddings and an age histogram over its faces."""
+
+    person_id: int
+    emb_sum: NDArray[np.float32] = field(repr=False)
+    count: int
+    age_hist: NDArray[np.float32] = field(repr=False)
+    #: photo-group ids of the person's faces (new faces of those photos cannot join)
+    photo_groups: frozenset = frozenset()
+
+    @classmethod
+    def from_members(cls, person_id: int, embeddings: NDArray[np.float32], birth_years: ArrayLike | None = None,
+                     photo_groups: Sequence = (), params: ClusterParams | None = None) -> PersonProfile:
+        """Build a profile from the person's faces (L2-normalised embeddings as stored)."""
+        params = params or ClusterParams()
+        emb = np.asarray(embeddings, dtype=np.float32).reshape(len(embeddings), -1)
+        x = prepare_embeddings(emb, params.centre, params.centre_vector)
+        by = np.full(len(x), np.nan) if birth_years is None else np.array(
+            [np.nan if b is None else float(b) for b in birth_years], dtype=np.float64)
+        hist = np.bincount(current_ages(by, params.current_year), minlength=AGE_BINS).astype(np.float32)
+        return cls(person_id=int(person_id), emb_sum=x.sum(axis=0), count=len(x), age_hist=hist,
+                   photo_groups=frozenset(photo_groups))
+
+
+def person_distances(inp: ClusterInput, persons: Sequence[PersonProfile],
+                     params: ClusterParams | None = None) -> NDArray[np.float64]:
+    """``[n_items, n_persons]`` average eq.-1 distance of each item to each person's faces (+inf if blocked)."""
+    params = params or ClusterParams()
+    n = inp.n
+    if not persons or n == 0:
+        return np.zeros((n, len(persons)))
+    x = prepare_embeddings(inp.embeddings, params.centre, params.centre_vector)
+    sums = np.stack([p.emb_sum for p in persons]).astype(np.float32)
+    counts = np.array([p.count for p in persons], dtype=np.float64)
+    d = 2.0 - 2.0 * (x @ sums.T).astype(np.float64) / counts[None, :]
+    if params.age_weight:
+        ages = current_ages(np.asarray(inp.birth_years), params.current_year)
+        hists = np.stack([p.age_hist for p in persons]).astype(np.float64)
+        d += age_table(float(params.age_weight))[ages] @ hists.T / counts[None, :]
+    d = np.maximum(d, 0.0)
+    groups = np.asarray(inp.photo_groups)
+    for j, p in enumerate(persons):
+        if p.photo_groups:
+            d[np.isin(groups, list(p.photo_groups)), j] = np.inf
+    return d
+
+
+def assign_to_persons(inp: ClusterInput, persons: Sequence[PersonProfile], params: ClusterParams | None = None,
+                      threshold: float | None = None) -> NDArray[np.int64]:
+    """Per new item the ``person_id`` it joins, or ``-1`` (then cluster it with the unsorted faces).
+
+    Greedy by increasing distance: an item joins its nearest person within ``threshold`` (default
+    ``params.threshold``) unless another new face of the same photo already joined that person. Excluded
+    items get -1; items with a ``fixed_person`` keep it.
+    """
+    params = params or ClusterParams()
+    thr = params.threshold if threshold is None else float(threshold)
+    out = np.full(inp.n, UNSORTED, dtype=np.int64)
+    fixed = np.asarray(inp.fixed_person)
+    out[fixed >= 0] = fixed[fixed >= 0]
+    excluded = np.zeros(inp.n, dtype=bool)
+    excluded[np.asarray(inp.excluded, dtype=np.int64)] = True
+    out[excluded] = UNSORTED
+    if not persons:
+        return out
+    d = person_distances(inp, persons, params)
+    d[excluded | (fixed >= 0)] = np.inf
+    ii, jj = np.nonzero(d <= thr)
+    order = np.argsort(d[ii, jj], kind="stable")
+    groups = np.asarray(inp.photo_groups)
+    used: set[tuple[object, int]] = set()
+    done = np.zeros(inp.n, dtype=bool)
+    for i, j in zip(ii[order].tolist(), jj[order].tolist(), strict=True):
+        if done[i]:
+            continue
+        key = (groups[i].item() if hasattr(groups[i], "item") else groups[i], j)
+        if key in used:
+            continue
+        used.add(key)
+        done[i] = True
+        out[i] = persons[j].person_id
+    return out

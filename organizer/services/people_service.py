@@ -1,0 +1,555 @@
+# SPDX-License-Identifier: MIT
+"""Persons: clustering the library's faces, per-person gender and birth year, and hand corrections.
+
+User decisions are stored, not only their results, so that a re-cluster keeps every one of them:
+
+* a face the user placed (merge, move, split, or a person the user named) is *confirmed*:
+  ``Face.assigned_by == USER``; the clustering treats confirmed faces of one person as a must-link and
+  confirmed faces of different persons as never one person;
+* a face moved or split out of a person gets a ``cannot_link`` decision with its old person;
+* a removed non-face gets a ``removed`` decision and never comes back;
+* hidden and renamed persons keep their flag and name (the person row survives re-clustering because
+  its confirmed faces continue it).
+
+Every edit returns an :class:`EditResult` that :meth:`PeopleService.undo` turns back exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
+
+import numpy as np
+from sqlalchemy import delete
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
+
+from organizer.cluster import UNSORTED
+from organizer.cluster import ClusterInput
+from organizer.cluster import ClusterParams
+from organizer.cluster import PersonProfile
+from organizer.cluster import age_at
+from organizer.cluster import assign_to_persons
+from organizer.cluster import cluster_faces
+from organizer.cluster import face_birth_year
+from organizer.cluster import fuse_birth_year
+from organizer.cluster import fuse_gender
+from organizer.core.progress import CancelToken
+from organizer.core.progress import Progress
+from organizer.db.models import DateSource
+from organizer.db.models import DecidedBy
+from organizer.db.models import DecisionKind
+from organizer.db.models import Face
+from organizer.db.models import Media
+from organizer.db.models import MediaStatus
+from organizer.db.models import Person
+from organizer.db.models import UserDecision
+
+log = logging.getLogger(__name__)
+
+
+# ----------------------------------------------------------------------------------------------- DTOs
+
+
+@dataclass(frozen=True, slots=True)
+class FaceRef:
+    """One face as the UI and the JSON export see it."""
+
+    id: int
+    media_id: int
+    path: str
+    frame_s: float | None
+    box: tuple[float, float, float, float]
+    taken: dt.datetime | None
+    age: float
+    p_male: float
+    person_id: int | None
+    #: The person's age at this photo, from the person's fused birth year (None when unknown).
+    age_at_photo: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSummary:
+    id: int
+    name: str | None
+    hidden: bool
+    gender: str | None
+    p_male: float | None
+    birth_year: int | None
+    birth_year_range: tuple[int, int] | None
+    n_faces: int
+    n_photos: int
+    cover_face_id: int | None
+
+
+@dataclass(slots=True)
+class EditResult:
+    """What an edit changed, enough to undo it exactly."""
+
+    kind: str
+    #: The person the edit produced or kept (merge target, split's new person, renamed person...).
+    person_id: int | None = None
+    faces_before: dict[int, tuple[int | None, str | None]] = field(default_factory=dict)
+    persons_before: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
+    persons_created: list[int] = field(default_factory=list)
+    persons_deleted: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
+    decisions_added: list[int] = field(default_factory=list)
+
+
+def _ts(t: dt.datetime | None) -> float | None:
+    return None if t is None else t.replace(tzinfo=dt.UTC).timestamp()
+
+
+# ----------------------------------------------------------------------------------------------- service
+
+
+class PeopleService:
+    """Clusters faces into persons and applies the user's corrections; one instance per library."""
+
+    def __init__(self, sessions: sessionmaker[Session], params: ClusterParams | None = None) -> None:
+        self._sessions = sessions
+        self.params = params or ClusterParams()
+
+    # ---- clustering
+
+    def recluster(self, params: ClusterParams | None = None, cancel: CancelToken | None = None,
+                  incremental: bool = False) -> Iterator[Progress]:
+        """Cluster the library's faces into persons, keeping every user decision.
+
+        Args:
+            params: clustering settings (default: the service's).
+            cancel: checked before the result is written; a cancelled run changes nothing.
+            incremental: keep the existing persons; unassigned faces join the nearest person when close
+                enough, the rest are clustered among themselves (the normal case after indexing new photos).
+        """
+        params = params or self.params
+        yield Progress("cluster", 0, 1)
+        with self._sessions.begin() as s:
+            items = _load_items(s)
+            if incremental:
+                self._incremental(s, items, params)
+            else:
+                self._full(s, items, params, cancel)
+            if cancel is not None and cancel.cancelled:
+                s.rollback()
+                return
+            _drop_empty_persons(s)
+        yield Progress("cluster", 1, 1)
+
+    def _full(self, s: Session, items: _Items, params: ClusterParams, cancel: CancelToken | None) -> None:
+        if not items.n:
+            return
+        inp = items.cluster_input(items.all_indices())
+        result = cluster_faces(inp, params)
+        if cancel is not None and cancel.cancelled:
+            return
+        old = items.person
+        # Keep person ids stable: a new cluster continues the person most of its members had before.
+        taken: set[int] = set()
+        label_person: dict[int, int] = {}
+        for c in result.clusters:
+            if c.person_id >= 0:
+                label_person[c.label] = c.person_id
+                taken.add(c.person_id)
+        for c in sorted(result.clusters, key=lambda c: -c.size):
+            if c.label in label_person:
+                continue
+            prev = [p for p in old[c.members] if p >= 0 and p not in taken]
+            if prev:
+                pid = int(np.bincount(prev).argmax())
+                if pid not in taken and s.get(Person, pid) is not None:
+                    label_person[c.label] = pid
+                    taken.add(pid)
+                    continue
+            person = Person()
+            s.add(person)
+            s.flush()
+            label_person[c.label] = person.id
+            taken.add(person.id)
+        new_person = np.array([label_person[int(lab)] if lab != UNSORTED else -1 for lab in result.labels])
+        items.write_algorithm(s, new_person)
+
+    def _incremental(self, s: Session, items: _Items, params: ClusterParams) -> None:
+        open_idx = np.flatnonzero((items.person < 0) & ~items.removed)
+        if not open_idx.size:
+            return
+        profiles = []
+        by_person: dict[int, list[int]] = defaultdict(list)
+        for i in np.flatnonzero(items.person >= 0):
+            by_person[int(items.person[i])].append(int(i))
+        for pid, members in by_person.items():
+            m = np.array(members)
+            profiles.append(PersonProfile.from_members(pid, items.emb[m], items.birth[m],
+                                                       [items.groups[j] for j in m], params))
+        inp = items.cluster_input(open_idx)
+        joined = assign_to_persons(inp, profiles, params)
+        new_person = items.person.copy()
+        new_person[open_idx] = joined
+        rest = open_idx[joined < 0]
+        if rest.size:
+            result = cluster_faces(items.cluster_input(rest), params)
+            for c in result.clusters:
+                person = Person()
+                s.add(person)
+                s.flush()
+                new_person[rest[c.members]] = person.id
+        items.write_algorithm(s, new_person)
+
+    # ---- reading
+
+    def list_persons(self, include_hidden: bool = True) -> list[PersonSummary]:
+        """Every person with at least one face, with fused gender (eq. 2) and birth year."""
+        with self._sessions() as s:
+            rows = s.execute(
+                select(Face.person_id, Face.id, Face.media_id, Face.p_male, Face.age, Media.taken_at, Face.score,
+                       Face.w, Face.h)
+                .join(Media, Media.id == Face.media_id)
+                .where(Face.person_id.is_not(None), Media.status == MediaStatus.OK)
+            ).all()
+            persons = {p.id: p for p in s.scalars(select(Person))}
+        groups: dict[int, list] = defaultdict(list)
+        for r in rows:
+            groups[r.person_id].append(r)
+        out = []
+        for pid, faces in groups.items():
+            p = persons.get(pid)
+            if p is None or (p.hidden and not include_hidden):
+                continue
+            out.append(_summary(p, faces))
+        out.sort(key=lambda x: (-x.n_photos, x.id))
+        return out
+
+    def person_faces(self, person_id: int) -> list[FaceRef]:
+        """The person's faces ordered by photo date, each with the person's age at that photo."""
+        with self._sessions() as s:
+            faces = _face_refs(s, Face.person_id == person_id)
+        birth = fuse_birth_year([face_birth_year(f.age, _ts(f.taken)) if f.taken else np.nan for f in faces]).year
+        return [_with_age(f, birth) for f in faces]
+
+    def unassigned_faces(self) -> list[FaceRef]:
+        """Faces in no person (unsorted), excluding removed non-faces."""
+        with self._sessions() as s:
+            removed = select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)
+            return _face_refs(s, Face.person_id.is_(None) & Face.id.not_in(removed))
+
+    def export(self) -> dict:
+        """The ``organizer people --json`` document (a contract: see README)."""
+        persons = []
+        for p in self.list_persons(include_hidden=True):
+            persons.append({
+                "id": p.id, "name": p.name, "hidden": p.hidden, "gender": p.gender,
+                "p_male": None if p.p_male is None else round(p.p_male, 4),
+                "birth_year": p.birth_year,
+                "birth_year_range": None if p.birth_year_range is None else list(p.birth_year_range),
+                "faces": [_face_json(f) for f in self.person_faces(p.id)],
+            })
+        return {"persons": persons, "unassigned": [_face_json(f) for f in self.unassigned_faces()]}
+
+    # ---- edits
+
+    def merge(self, person_ids: list[int]) -> EditResult:
+        """Make several persons one; the first (or the named one) survives and all faces are confirmed."""
+        ids = list(dict.fromkeys(person_ids))
+        with self._sessions.begin() as s:
+            persons = [s.get(Person, i) for i in ids]
+            if len(ids) < 2 or any(p is None for p in persons):
+                raise ValueError(f"merge needs at least two existing persons, got {person_ids}")
+            target = next((p for p in persons if p.name), persons[0])
+            res = EditResult("merge", person_id=target.id)
+            faces = s.scalars(select(Face).where(Face.person_id.in_(ids))).all()
+            _assign(s, res, faces, target.id)
+            for p in persons:
+                if p.id != target.id:
+                    res.persons_deleted[p.id] = (p.name, p.hidden)
+            if not target.name:
+                other = next((p.name for p in persons if p.name), None)
+                if other:
+                    res.persons_before[target.id] = (target.name, target.hidden)
+                    target.name = other
+            s.flush()
+            for pid in res.persons_deleted:
+                s.execute(delete(UserDecision).where(UserDecision.person_id == pid, UserDecision.kind.in_(
+                    [DecisionKind.HIDDEN, DecisionKind.RENAMED])))
+                s.delete(s.get(Person, pid))
+            return res
+
+    def move_faces(self, face_ids: list[int], person_id: int) -> EditResult:
+        """Put faces into another person (confirmed), remembering they are not their old person."""
+        with self._sessions.begin() as s:
+            if s.get(Person, person_id) is None:
+                raise ValueError(f"no person {person_id}")
+            res = EditResult("move", person_id=person_id)
+            faces = s.scalars(select(Face).where(Face.id.in_(face_ids))).all()
+            _cannot_link(s, res, faces, except_person=person_id)
+            _assign(s, res, faces, person_id)
+            return res
+
+    def split(self, face_ids: list[int]) -> EditResult:
+        """Take faces out of their person into a new person of their own."""
+        with self._sessions.begin() as s:
+            person = Person()
+            s.add(person)
+            s.flush()
+            res = EditResult("split", person_id=person.id, persons_created=[person.id])
+            faces = s.scalars(select(Face).where(Face.id.in_(face_ids))).all()
+            _cannot_link(s, res, faces, except_person=person.id)
+            _assign(s, res, faces, person.id)
+            return res
+
+    def remove_faces(self, face_ids: list[int]) -> EditResult:
+        """Mark detections as not faces: they leave their person and never return."""
+        with self._sessions.begin() as s:
+            res = EditResult("remove")
+            for f in s.scalars(select(Face).where(Face.id.in_(face_ids))):
+                res.faces_before[f.id] = (f.person_id, f.assigned_by)
+                f.person_id, f.assigned_by, f.assigned_at = None, DecidedBy.USER, dt.datetime.now()
+                d = UserDecision(kind=DecisionKind.REMOVED, face_id=f.id)
+                s.add(d)
+                s.flush()
+                res.decisions_added.append(d.id)
+            return res
+
+    def rename(self, person_id: int, name: str | None) -> EditResult:
+        """Name a person; naming confirms the person's current faces."""
+        name = (name or "").strip() or None
+        with self._sessions.begin() as s:
+            p = _person(s, person_id)
+            res = EditResult("rename", person_id=person_id, persons_before={p.id: (p.name, p.hidden)})
+            p.name = name
+            if name:
+                faces = s.scalars(select(Face).where(Face.person_id == person_id)).all()
+                _assign(s, res, faces, person_id)
+                d = UserDecision(kind=DecisionKind.RENAMED, person_id=person_id, value=name)
+                s.add(d)
+                s.flush()
+                res.decisions_added.append(d.id)
+            return res
+
+    def set_hidden(self, person_id: int, hidden: bool) -> EditResult:
+        """Hide a person from the grid (or show it again); hiding confirms the person's faces."""
+        with self._sessions.begin() as s:
+            p = _person(s, person_id)
+            res = EditResult("hide" if hidden else "unhide", person_id=person_id,
+                             persons_before={p.id: (p.name, p.hidden)})
+            p.hidden = hidden
+            if hidden:
+                faces = s.scalars(select(Face).where(Face.person_id == person_id)).all()
+                _assign(s, res, faces, person_id)
+                d = UserDecision(kind=DecisionKind.HIDDEN, person_id=person_id)
+                s.add(d)
+                s.flush()
+                res.decisions_added.append(d.id)
+            return res
+
+    def undo(self, res: EditResult) -> None:
+        """Restore the state before an edit exactly (persons, assignments, decisions)."""
+        with self._sessions.begin() as s:
+            for pid, (name, hidden) in res.persons_deleted.items():
+                s.add(Person(id=pid, name=name, hidden=hidden))
+            s.flush()
+            if res.decisions_added:
+                s.execute(delete(UserDecision).where(UserDecision.id.in_(res.decisions_added)))
+            for fid, (pid, by) in res.faces_before.items():
+                s.execute(update(Face).where(Face.id == fid).values(person_id=pid, assigned_by=by))
+            for pid, (name, hidden) in res.persons_before.items():
+                p = s.get(Person, pid)
+                if p is not None:
+                    p.name, p.hidden = name, hidden
+            s.flush()
+            for pid in res.persons_created:
+                s.execute(update(Face).where(Face.person_id == pid).values(person_id=None, assigned_by=None))
+                s.execute(delete(Person).where(Person.id == pid))
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def _person(s: Session, person_id: int) -> Person:
+    p = s.get(Person, person_id)
+    if p is None:
+        raise ValueError(f"no person {person_id}")
+    return p
+
+
+def _assign(s: Session, res: EditResult, faces: list[Face], person_id: int) -> None:
+    now = dt.datetime.now()
+    for f in faces:
+        res.faces_before.setdefault(f.id, (f.person_id, f.assigned_by))
+        f.person_id, f.assigned_by, f.assigned_at = person_id, DecidedBy.USER, now
+
+
+def _cannot_link(s: Session, res: EditResult, faces: list[Face], except_person: int) -> None:
+    for f in faces:
+        if f.person_id is not None and f.person_id != except_person:
+            d = UserDecision(kind=DecisionKind.CANNOT_LINK, face_id=f.id, person_id=f.person_id)
+            s.add(d)
+            s.flush()
+            res.decisions_added.append(d.id)
+
+
+def _drop_empty_persons(s: Session) -> None:
+    """Delete algorithm persons left without faces (named or hidden persons are the user's: kept)."""
+    has_faces = select(Face.person_id).where(Face.person_id.is_not(None))
+    s.execute(delete(Person).where(Person.id.not_in(has_faces), Person.name.is_(None), Person.hidden.is_(False)))
+
+
+def _summary(p: Person, faces: list) -> PersonSummary:
+    gender = fuse_gender([f.p_male for f in faces if f.p_male is not None])
+    by = fuse_birth_year([face_birth_year(f.age, _ts(f.taken_at)) if f.taken_at and f.age is not None else np.nan
+                          for f in faces])
+    cover = max(faces, key=lambda f: (f.score or 0) * (f.w or 0) * (f.h or 0))
+    return PersonSummary(
+        id=p.id, name=p.name, hidden=p.hidden,
+        gender=None if gender.is_male is None else ("male" if gender.is_male else "female"),
+        p_male=None if gender.is_male is None else gender.p_male,
+        birth_year=None if by.year is None else round(by.year),
+        birth_year_range=None if by.year is None else (int(np.floor(by.low)), int(np.ceil(by.high))),
+        n_faces=len(faces), n_photos=len({f.media_id for f in faces}), cover_face_id=cover.id,
+    )
+
+
+def _face_refs(s: Session, where) -> list[FaceRef]:
+    rows = s.execute(
+        select(Face.id, Face.media_id, Media.path, Face.frame_s, Face.x, Face.y, Face.w, Face.h, Media.taken_at,
+               Face.age, Face.p_male, Face.person_id)
+        .join(Media, Media.id == Face.media_id)
+        .where(where, Media.status == MediaStatus.OK)
+        .order_by(Media.taken_at.is_(None), Media.taken_at, Face.media_id, Face.frame_s, Face.id)
+    ).all()
+    return [FaceRef(id=r.id, media_id=r.media_id, path=r.path, frame_s=r.frame_s, box=(r.x, r.y, r.w, r.h),
+                    taken=r.taken_at, age=float(r.age or 0.0), p_male=float(r.p_male or 0.5), person_id=r.person_id)
+            for r in rows]
+
+
+def _with_age(f: FaceRef, birth: float | None) -> FaceRef:
+    a = age_at(birth, _ts(f.taken))
+    return FaceRef(**{**{k: getattr(f, k) for k in FaceRef.__slots__}, "age_at_photo": a})
+
+
+def _face_json(f: FaceRef) -> dict:
+    return {"id": f.id, "media": f.path, "frame_ms": None if f.frame_s is None else round(f.frame_s * 1000),
+            "box": [round(v) for v in f.box], "taken": None if f.taken is None else f.taken.isoformat(),
+            "age": round(f.age, 2), "p_male": round(f.p_male, 4)}
+
+
+class _Items:
+    """The library's clustering items: photo faces, and one item per video track (its mean embedding)."""
+
+    def __init__(self) -> None:
+        self.face_ids: list[list[int]] = []
+        self.emb_rows: list[np.ndarray] = []
+        self.birth_l: list[float] = []
+        self.time_l: list[float] = []
+        self.pm_l: list[float] = []
+        self.groups: list[object] = []
+        self.person_l: list[int] = []
+        self.user_l: list[bool] = []
+        self.removed_l: list[bool] = []
+        self.cannot: list[tuple[int, int]] = []  # (item, person id)
+
+    def finish(self) -> None:
+        self.n = len(self.face_ids)
+        self.emb = np.stack(self.emb_rows).astype(np.float32) if self.n else np.zeros((0, 1024), np.float32)
+        self.birth = np.array(self.birth_l, dtype=np.float64)
+        self.time = np.array(self.time_l, dtype=np.float64)
+        self.p_male = np.array(self.pm_l, dtype=np.float64)
+        self.person = np.array(self.person_l, dtype=np.int64)
+        self.user = np.array(self.user_l, dtype=bool)
+        self.removed = np.array(self.removed_l, dtype=bool)
+
+    def all_indices(self) -> np.ndarray:
+        return np.arange(self.n)
+
+    def cluster_input(self, idx: np.ndarray) -> ClusterInput:
+        pos = {int(i): k for k, i in enumerate(idx)}
+        fixed = np.where(self.user[idx] & (self.person[idx] >= 0), self.person[idx], -1)
+        # "This face is not person P": P is whoever is in P now (its confirmed faces and the algorithm's).
+        members = self.person[idx]
+        cannot = []
+        for item, pid in self.cannot:
+            if item in pos:
+                cannot += [(pos[item], k) for k in np.flatnonzero(members == pid).tolist() if k != pos[item]]
+        excluded = np.flatnonzero(self.removed[idx])
+        return ClusterInput(embeddings=self.emb[idx], birth_years=self.birth[idx],
+                            photo_groups=[str(self.groups[i]) for i in idx], timestamps=self.time[idx],
+                            p_male=self.p_male[idx], cannot_link=cannot, excluded=excluded, fixed_person=fixed)
+
+    def write_algorithm(self, s: Session, new_person: np.ndarray) -> None:
+        """Store the clustering's assignment for every face the user did not decide."""
+        now = dt.datetime.now()
+        by_person: dict[int, list[int]] = defaultdict(list)
+        for i in range(self.n):
+            if self.user[i] or self.removed[i]:
+                continue
+            if int(new_person[i]) != int(self.person[i]):
+                by_person[int(new_person[i])].extend(self.face_ids[i])
+        for pid, fids in by_person.items():
+            for k in range(0, len(fids), 500):
+                chunk = fids[k:k + 500]
+                if pid < 0:
+                    s.execute(update(Face).where(Face.id.in_(chunk)).values(person_id=None, assigned_by=None,
+                                                                          assigned_at=None))
+                else:
+                    s.execute(update(Face).where(Face.id.in_(chunk)).values(
+                        person_id=pid, assigned_by=DecidedBy.ALGORITHM, assigned_at=now))
+
+
+def _load_items(s: Session) -> _Items:
+    removed = set(s.scalars(select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)))
+    cannot_rows = s.execute(select(UserDecision.face_id, UserDecision.person_id)
+                            .where(UserDecision.kind == DecisionKind.CANNOT_LINK)).all()
+    rows = s.execute(
+        select(Face.id, Face.media_id, Face.frame_s, Face.track_id, Face.embedding, Face.age, Face.p_male,
+               Face.person_id, Face.assigned_by, Media.taken_at, Media.date_source)
+        .join(Media, Media.id == Face.media_id)
+        .where(Media.status == MediaStatus.OK)
+        .order_by(Face.id)
+    ).all()
+    items = _Items()
+    item_of_face: dict[int, int] = {}
+    tracks: dict[int, list] = defaultdict(list)
+    for r in rows:
+        if r.track_id is not None:
+            tracks[r.track_id].append(r)
+            continue
+        _add_item(items, [r], group=(r.media_id, r.frame_s), removed=r.id in removed)
+        item_of_face[r.id] = len(items.face_ids) - 1
+    for members in tracks.values():
+        # A track is one person seen in one clip: one item with the normalised mean embedding; tracks of the
+        # same clip are different persons (the clip's faces were clustered within the clip at indexing).
+        _add_item(items, members, group=(members[0].media_id, "clip"),
+                  removed=all(m.id in removed for m in members))
+        for m in members:
+            item_of_face[m.id] = len(items.face_ids) - 1
+    for fid, pid in cannot_rows:
+        if fid in item_of_face and pid is not None:
+            items.cannot.append((item_of_face[fid], pid))
+    items.finish()
+    return items
+
+
+def _add_item(items: _Items, rows: list, group: object, removed: bool) -> None:
+    emb = np.mean([np.frombuffer(r.embedding, dtype="<f4") for r in rows], axis=0)
+    emb = emb / max(float(np.linalg.norm(emb)), 1e-12)
+    ts = _ts(rows[0].taken_at)
+    # A file's modification time says when it was copied, not when it was shot: good enough for a birth year
+    # when nothing better exists, but not for the day-span rule (a whole album copied at once spans 0 days).
+    dated = rows[0].date_source is not None and rows[0].date_source != DateSource.FILE
+    ages = [r.age for r in rows if r.age is not None]
+    pms = [r.p_male for r in rows if r.p_male is not None]
+    items.face_ids.append([r.id for r in rows])
+    items.emb_rows.append(emb)
+    items.birth_l.append(np.nan if ts is None or not ages else face_birth_year(float(np.median(ages)), ts))
+    items.time_l.append(ts if ts is not None and dated else np.nan)
+    items.pm_l.append(np.nan if not pms else float(np.mean(pms)))
+    items.groups.append(group)
+    user = [r for r in rows if r.assigned_by == DecidedBy.USER and r.person_id is not None]
+    items.person_l.append(int(user[0].person_id) if user else (int(rows[0].person_id) if rows[0].person_id else -1))
+    items.user_l.append(bool(user))
+    items.removed_l.append(removed)

@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: MIT
+"""Persons in a real SQLite library: clustering, per-person attributes, hand edits, undo, and decisions
+that survive re-clustering and new photos."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from organizer.cluster import ClusterParams
+from organizer.db.models import DateSource
+from organizer.db.models import Face
+from organizer.db.models import Media
+from organizer.db.models import MediaKind
+from organizer.db.models import MediaStatus
+from organizer.services.people_service import PeopleService
+
+DIM = 1024
+
+
+def _identity_centres(n: int, seed: int = 0) -> np.ndarray:
+    c = np.random.default_rng(seed).standard_normal((n, DIM)).astype(np.float32)
+    return c / np.linalg.norm(c, axis=1, keepdims=True)
+
+
+def _face_emb(centre: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    v = centre + rng.standard_normal(DIM).astype(np.float32) * 0.02
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+class Album:
+    """Builds media and faces rows directly: identities 0..k with known birth years and genders."""
+
+    BIRTH: ClassVar[dict[int, int]] = {0: 1980, 1: 2010, 2: 1955}
+    MALE: ClassVar[dict[int, float]] = {0: 0.9, 1: 0.2, 2: 0.8}
+
+    def __init__(self, sessions) -> None:
+        self.sessions = sessions
+        self.centres = _identity_centres(4)
+        self.rng = np.random.default_rng(1)
+        self.n_media = 0
+
+    def photo(self, identities: list[int], when: dt.datetime) -> list[int]:
+        with self.sessions.begin() as s:
+            self.n_media += 1
+            m = Media(path=f"/album/p{self.n_media:04d}.jpg", size=1000, mtime_ns=0, kind=MediaKind.PHOTO,
+                      width=4000, height=3000, taken_at=when, date_source=DateSource.EXIF, status=MediaStatus.OK)
+            s.add(m)
+            s.flush()
+            ids = []
+            for k, ident in enumerate(identities):
+                age = when.year - self.BIRTH.get(ident, 1990) + float(self.rng.normal(0, 1))
+                f = Face(media_id=m.id, x=100.0 + 500 * k, y=100.0, w=200.0, h=250.0, score=0.99,
+                         embedding=_face_emb(self.centres[ident], self.rng).tobytes(), embedding_model="test",
+                         embedding_dim=DIM, p_male=self.MALE.get(ident, 0.5), age=age)
+                s.add(f)
+                s.flush()
+                ids.append(f.id)
+            return ids
+
+    def persons_by_face(self, people: PeopleService) -> dict[int, int]:
+        return {f.id: p.id for p in people.list_persons() for f in people.person_faces(p.id)}
+
+
+@pytest.fixture
+def album(library) -> Album:
+    a = Album(library)
+    for year in (2015, 2017, 2019):
+        for month in (3, 8):
+            a.photo([0], dt.datetime(year, month, 1, 12))
+            a.photo([1], dt.datetime(year, month, 2, 12))
+            a.photo([2, 0], dt.datetime(year, month, 3, 12))
+    return a
+
+
+def test_clustering_finds_persons_with_gender_and_birth_year(album: Album, library) -> None:
+    people = PeopleService(library)
+    list(people.recluster())
+    persons = people.list_persons()
+    assert len(persons) == 3
+    by_size = sorted(persons, key=lambda p: -p.n_faces)
+    assert [p.n_faces for p in by_size] == [12, 6, 6]
+    adult = by_size[0]
+    assert adult.gender == "male" and abs(adult.birth_year - 1980) <= 1
+    assert adult.birth_year_range[0] <= 1980 <= adult.birth_year_range[1]
+    girl = next(p for p in persons if p.gender == "female")
+    assert abs(girl.birth_year - 2010) <= 1
+    faces = people.person_faces(girl.id)
+    assert [f.taken.year for f in faces] == sorted(f.taken.year for f in faces)
+    assert abs(faces[0].age_at_photo - (2015 - 2010)) < 1.5
+
+
+def test_edits_undo_and_recluster_keeps_decisions(album: Album, library) -> None:
+    people = PeopleService(library)
+    list(people.recluster())
+    adult, girl, elder = sorted(people.list_persons(), key=lambda p: (-p.n_faces, p.p_male))
+    # merge two persons, then undo: exactly as before
+    before = album.persons_by_face(people)
+    res = people.merge([girl.id, elder.id])
+    assert len(people.list_persons()) == 2
+    people.undo(res)
+    assert album.persons_by_face(people) == before
+
+    # rename and hide, move a face, split two faces, remove one
+    people.rename(girl.id, "Anna")
+    people.set_hidden(elder.id, True)
+    moved = people.person_faces(adult.id)[0].id
+    people.move_faces([moved], girl.id)
+    split_faces = [f.id for f in people.person_faces(adult.id)[:2]]
+    split = people.split(split_faces)
+    removed = people.person_faces(adult.id)[0].id
+    people.remove_faces([removed])
+
+    def state():
+        return album.persons_by_face(people), {(p.id, p.name, p.hidden) for p in people.list_persons()}
+
+    edited = state()
+    list(people.recluster())  # a full re-cluster keeps every hand decision
+    assert state() == edited
+    names = {p.name for p in people.list_persons()}
+    assert "Anna" in names
+    assert next(p for p in people.list_persons() if p.id == elder.id).hidden
+    assert album.persons_by_face(people)[moved] == girl.id
+    assert {album.persons_by_face(people)[f] for f in split_faces} == {split.person_id}
+    assert removed not in album.persons_by_face(people)
+    assert removed not in {f.id for f in people.unassigned_faces()}
+
+    # new photos arrive: they join existing persons, the decisions stay
+    new_adult = album.photo([0], dt.datetime(2021, 5, 5))[0]
+    new_girl = album.photo([1], dt.datetime(2021, 6, 6))[0]
+    list(people.recluster(incremental=True))
+    assert album.persons_by_face(people)[new_girl] == girl.id
+    assert album.persons_by_face(people)[new_adult] == adult.id
+    assert album.persons_by_face(people)[moved] == girl.id
+
+
+def test_same_photo_faces_are_never_one_person(library) -> None:
+    a = Album(library)
+    twins = a.centres[3]
+    for y in (2016, 2018, 2020):
+        ids = a.photo([3, 3], dt.datetime(y, 1, 1))  # two near-identical faces on one photo
+        assert len(ids) == 2
+    people = PeopleService(library, ClusterParams(min_span_days=0))
+    list(people.recluster())
+    for p in people.list_persons():
+        media = [f.media_id for f in people.person_faces(p.id)]
+        assert len(media) == len(set(media))
+    assert twins is not None
+
+
+def test_people_json_contract(album: Album, library, tmp_path) -> None:
+    list(PeopleService(library).recluster())
+    proc = subprocess.run([sys.executable, "-m", "organizer", "people", "--db", str(tmp_path / "lib.sqlite"),
+                           "--json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert set(doc) == {"persons", "unassigned"}
+    p = doc["persons"][0]
+    assert set(p) == {"id", "name", "hidden", "gender", "p_male", "birth_year", "birth_year_range", "faces"}
+    assert p["gender"] in ("male", "female") and isinstance(p["birth_year"], int)
+    lo, hi = p["birth_year_range"]
+    assert lo <= p["birth_year"] <= hi
+    f = p["faces"][0]
+    assert set(f) == {"id", "media", "frame_ms", "box", "taken", "age", "p_male"}
+    assert f["media"].startswith("/album/") and f["frame_ms"] is None and len(f["box"]) == 4
+    dt.datetime.fromisoformat(f["taken"])
