@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The ``organizer`` command: sub-commands for headless work."""
+"""The ``organizer`` command: the desktop app without arguments, sub-commands for headless work."""
 
 from __future__ import annotations
 
@@ -33,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logsetup.setup(level)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        # No sub-command: the desktop app (imported here so that headless commands never load Qt).
+        from organizer import app
+
+        return int(app.main())
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

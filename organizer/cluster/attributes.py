@@ -78,3 +78,53 @@ def age_at(birth_year: float | None, timestamp: float | None) -> float | None:
     if birth_year is None or timestamp is None or not (math.isfinite(birth_year) and math.isfinite(timestamp)):
         return None
     return max(0.0, fractional_year(timestamp) - float(birth_year))
+
+
+def grouped_median(values: ArrayLike, groups: ArrayLike, n_groups: int) -> np.ndarray:
+    """Median of the finite ``values`` of each group ``0..n_groups-1`` (NaN for a group without any)."""
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    g = np.asarray(groups, dtype=np.int64).reshape(-1)
+    ok = np.isfinite(v)
+    v, g = v[ok], g[ok]
+    order = np.lexsort((v, g))
+    v, g = v[order], g[order]
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    out = np.full(n_groups, np.nan)
+    has = counts > 0
+    lo = starts[has] + (counts[has] - 1) // 2
+    hi = starts[has] + counts[has] // 2
+    out[has] = (v[lo] + v[hi]) / 2.0
+    return out
+
+
+def fuse_gender_groups(p_male: ArrayLike, groups: ArrayLike, n_groups: int) -> list[GenderEstimate]:
+    """:func:`fuse_gender` for many persons at once (``groups`` gives each face's person index)."""
+    p = np.asarray(p_male, dtype=np.float64).reshape(-1)
+    g = np.asarray(groups, dtype=np.int64).reshape(-1)
+    ok = np.isfinite(p)
+    pc = np.clip(p[ok], P_EPS, 1.0 - P_EPS)
+    log_m = np.bincount(g[ok], weights=np.log(pc), minlength=n_groups)
+    log_f = np.bincount(g[ok], weights=np.log1p(-pc), minlength=n_groups)
+    n = np.bincount(g[ok], minlength=n_groups)
+    z = np.clip(log_m - log_f, -700, 700)
+    post = 1.0 / (1.0 + np.exp(-z))
+    return [GenderEstimate(is_male=None, p_male=0.5, confidence=0.5, n_faces=0) if n[k] == 0 else
+            GenderEstimate(is_male=bool(log_m[k] >= log_f[k]), p_male=float(post[k]),
+                           confidence=float(max(post[k], 1.0 - post[k])), n_faces=int(n[k]))
+            for k in range(n_groups)]
+
+
+def fuse_birth_year_groups(birth_years: ArrayLike, groups: ArrayLike, n_groups: int) -> list[BirthYearEstimate]:
+    """:func:`fuse_birth_year` for many persons at once (``groups`` gives each face's person index)."""
+    y = np.asarray(birth_years, dtype=np.float64).reshape(-1)
+    g = np.asarray(groups, dtype=np.int64).reshape(-1)
+    med = grouped_median(y, g, n_groups)
+    n = np.bincount(g[np.isfinite(y)], minlength=n_groups)
+    mad = grouped_median(np.abs(y - med[g]), g, n_groups)
+    sd = np.maximum(np.where(n >= 3, 1.4826 * np.nan_to_num(mad), 0.0), FACE_YEAR_SD)
+    half = np.maximum(MIN_HALF_RANGE, 1.96 * 1.2533 * sd / np.sqrt(np.maximum(n, 1)))
+    return [BirthYearEstimate(year=None, low=None, high=None, n_faces=0) if n[k] == 0 else
+            BirthYearEstimate(year=float(med[k]), low=float(med[k] - half[k]), high=float(med[k] + half[k]),
+                              n_faces=int(n[k]))
+            for k in range(n_groups)]

@@ -34,7 +34,10 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
 
 
 def _on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Write transactions that read first ask for the write lock up front (engine.execution_options(
+    # sqlite_immediate=True)); plain BEGIN lets readers run beside the writer.
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_sqlite_engine(path: str | Path) -> Engine:

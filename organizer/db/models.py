@@ -157,6 +157,8 @@ class Face(Base):
     __tablename__ = "face"
     __table_args__ = (
         CheckConstraint("person_id IS NULL OR assigned_by IS NOT NULL", name="assignment_has_author"),
+        # Covers the people-grid query without reading the embedding and thumbnail (schema version 2).
+        Index("ix_face_person_summary", "person_id", "media_id", "p_male", "age", "score", "w", "h"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -79,9 +79,13 @@ def test_upgrade_from_version_1_keeps_data(tmp_path):
         conn.execute(text("ALTER TABLE person ADD COLUMN birth_year INTEGER"))
         conn.execute(text("UPDATE person SET birth_year = 1980"))
 
-    assert migrations.upgrade(engine, (*migrations.MIGRATIONS, Migration(2, "birth year", v2))) == 2
+    # Every real migration after version 1, then a test-only one that adds a column.
+    test_version = migrations.LATEST + 1
+    assert migrations.upgrade(engine, (*migrations.MIGRATIONS, Migration(test_version, "birth year", v2))) \
+        == test_version
     with engine.connect() as c:
-        assert c.exec_driver_sql("PRAGMA user_version").scalar() == 2
+        assert c.exec_driver_sql("PRAGMA user_version").scalar() == test_version
+        assert "ix_face_person_summary" in {i["name"] for i in inspect(engine).get_indexes("face")}
         assert c.execute(text("SELECT name, birth_year FROM person")).one() == ("Ann", 1980)
         assert c.execute(text("SELECT assigned_by FROM face")).scalar() == "user"
         assert c.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
@@ -99,11 +103,11 @@ def test_failed_migration_rolls_back(tmp_path):
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
-        migrations.upgrade(engine, (*migrations.MIGRATIONS, Migration(2, "bad", bad)))
+        migrations.upgrade(engine, (*migrations.MIGRATIONS, Migration(migrations.LATEST + 1, "bad", bad)))
     insp = inspect(engine)
     assert "x" not in {c["name"] for c in insp.get_columns("person")}
     with engine.connect() as c:
-        assert c.exec_driver_sql("PRAGMA user_version").scalar() == 1
+        assert c.exec_driver_sql("PRAGMA user_version").scalar() == migrations.LATEST
 
 
 def test_non_utf8_paths_round_trip(tmp_path):

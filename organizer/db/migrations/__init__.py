@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy import text
 
 from organizer.db.migrations import v001_initial
+from organizer.db.migrations import v002_person_summary_index
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(v001_initial.VERSION, "initial", v001_initial.upgrade),
+    Migration(v002_person_summary_index.VERSION, "person summary index", v002_person_summary_index.upgrade),
 )
 
 #: The schema version this code writes.

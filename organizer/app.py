@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+"""Composition root of the desktop app: paths -> logging -> database -> services -> QApplication -> MainWindow.
+
+The only module that wires concrete objects together; everything below it receives its dependencies.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable
+
+from organizer import APP_ID
+from organizer import APP_NAME
+from organizer import __version__
+from organizer import config
+from organizer import log as logsetup
+
+log = logging.getLogger(__name__)
+
+
+def _engine_factory() -> Callable:
+    """One face analyser for the whole session, loaded on first use (behind a lock) and then reused."""
+    lock = threading.Lock()
+    cache: dict = {}
+
+    def make():
+        with lock:
+            if "engine" not in cache:
+                from organizer.services.index_service import AnalyzerEngine
+                from organizer.vision.analyzer import FaceAnalyzer
+
+                analyzer = FaceAnalyzer()
+                analyzer.store.verify_all()
+                cache["engine"] = AnalyzerEngine(analyzer)
+            return cache["engine"]
+
+    return make
+
+
+def main(argv: list[str] | None = None) -> int:
+    logsetup.setup(logging.WARNING, config.log_dir() / "organizer.log")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from organizer.db.engine import open_library
+    from organizer.services.browse_service import BrowseService
+    from organizer.services.index_service import IndexService
+    from organizer.services.index_service import IndexSettings
+    from organizer.services.people_service import PeopleService
+    from organizer.ui.main_window import AppContext
+    from organizer.ui.main_window import MainWindow
+
+    db = config.db_path()
+    engine, sessions = open_library(db)
+    log.info("Library %s", db)
+    make_engine = _engine_factory()
+
+    def make_indexer(frames):
+        return IndexService(sessions, make_engine, IndexSettings(frames=frames))
+
+    app = QApplication(sys.argv if argv is None else [sys.argv[0], *argv])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName(APP_ID)
+    # The default style follows the system's light/dark colour scheme (Qt 6.5+); Fusion does so on every platform.
+    app.setStyle("Fusion")
+
+    def excepthook(etype, value, tb) -> None:
+        log.critical("Unhandled exception", exc_info=(etype, value, tb))
+
+    sys.excepthook = excepthook
+    ctx = AppContext(people=PeopleService(sessions), browse=BrowseService(sessions), make_indexer=make_indexer,
+                     settings=QSettings())
+    window = MainWindow(ctx)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,636 @@
+# SPDX-License-Identifier: MIT
+"""The main window: people grid, person page, demography, library folders, errors, indexing and hand edits."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings
+from PySide6.QtCore import Qt
+from PySide6.QtCore import QTimer
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QListWidget
+from PySide6.QtWidgets import QListWidgetItem
+from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QProgressBar
+from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QSplitter
+from PySide6.QtWidgets import QStackedWidget
+from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QTreeWidget
+from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
+
+from organizer import APP_NAME
+from organizer.core.progress import Progress
+from organizer.media.video import FramePolicy
+from organizer.services.browse_service import BrowseService
+from organizer.services.index_service import IndexService
+from organizer.services.people_service import EditResult
+from organizer.services.people_service import PeopleService
+from organizer.ui.commands import EditCommand
+from organizer.ui.dialogs.settings import SettingsDialog
+from organizer.ui.dialogs.settings import load_cluster_params
+from organizer.ui.dialogs.settings import load_frame_policy
+from organizer.ui.dialogs.viewer import PhotoViewer
+from organizer.ui.models.person_model import UNSORTED_ID
+from organizer.ui.models.person_model import PersonGridModel
+from organizer.ui.models.person_model import display_name
+from organizer.ui.models.photo_model import PhotoGridModel
+from organizer.ui.models.photo_model import PhotoRow
+from organizer.ui.models.thumbnails import ThumbnailCache
+from organizer.ui.views.demography import DemographyChart
+from organizer.ui.views.person_grid import PeoplePanel
+from organizer.ui.views.person_page import PersonPage
+from organizer.ui.workers import GeneratorWorker
+from organizer.ui.workers import Pools
+
+log = logging.getLogger(__name__)
+
+#: While indexing, new faces join persons at most this often (an incremental clustering on the db pool).
+LIVE_CLUSTER_MS = 3000
+EMPTY_TEXT = "Drop folders with photos and videos here"
+
+
+@dataclass
+class AppContext:
+    """What the window needs, built by :mod:`organizer.app` (or a test)."""
+
+    people: PeopleService
+    browse: BrowseService
+    #: Creates an indexing service for one run with the given video sampling.
+    make_indexer: Callable[[FramePolicy], IndexService]
+    settings: QSettings
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    persons: list
+    unsorted: int
+    folders: list
+    errors: list
+
+
+class MainWindow(QMainWindow):
+    #: Emitted on the GUI thread after the people grid shows fresh data (tests wait on it).
+    refreshed = Signal()
+    indexing_finished = Signal()
+
+    def __init__(self, ctx: AppContext, pools: Pools | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.people, self.browse, self.settings = ctx.people, ctx.browse, ctx.settings
+        self.pools = pools or Pools()
+        self.undo_stack = QUndoStack(self)
+        self.thumbs = ThumbnailCache(self.browse, self.pools, parent=self)
+        self.person_model = PersonGridModel(self.thumbs, self)
+        self.photo_model = PhotoGridModel(self.browse, self.pools, parent=self)
+        self._index_worker: GeneratorWorker | None = None
+        self._index_queue: list[str] = []
+        self._index_t0 = 0.0
+        self._last_status = 0.0
+        self._clustering = False
+        self._cluster_again = False
+        self._faces_clustered = 0
+        self._faces_seen = 0
+        self._refresh_pending = False
+        self._refresh_running = False
+        self._current_person: int | None = None
+        self._page_generation = 0
+        self.people.params = load_cluster_params(self.settings, self.people.params)
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+        self._build_widgets()
+        self._build_actions()
+        self._live_timer = QTimer(self, interval=LIVE_CLUSTER_MS)
+        self._live_timer.timeout.connect(self._live_cluster)
+        self._restore_settings()
+        self.refresh()
+
+    # ------------------------------------------------------------------------------------------- building
+
+    def _build_widgets(self) -> None:
+        self.people_panel = PeoplePanel(self.person_model)
+        self.people_panel.person_activated.connect(self.show_person)
+        self.people_panel.show_hidden_changed.connect(lambda _on: self.refresh())
+        self.person_model.rename_requested.connect(self.rename)
+        self.person_model.faces_dropped.connect(self.move_faces)
+        self.page = PersonPage(self.photo_model)
+        self.page.photo_opened.connect(self.open_photo)
+        self.chart = DemographyChart()
+        self.chart.person_chosen.connect(self.open_person)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.page, "&Photos")
+        self.tabs.addTab(self.chart, "&Demography")
+        split = QSplitter()
+        split.addWidget(self.people_panel)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        self.splitter = split
+
+        self.empty = QWidget()
+        lay = QVBoxLayout(self.empty)
+        self.empty_label = QLabel(EMPTY_TEXT, alignment=Qt.AlignmentFlag.AlignCenter)
+        f = self.empty_label.font()
+        f.setPointSizeF(f.pointSizeF() * 1.8)
+        self.empty_label.setFont(f)
+        add = QPushButton("Add Folder…")
+        add.clicked.connect(self.add_folder_dialog)
+        lay.addStretch(1)
+        lay.addWidget(self.empty_label)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(add)
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addStretch(1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(split)
+        self.setCentralWidget(self.stack)
+
+        self.folder_list = QListWidget()
+        self.folder_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.folders_dock = QDockWidget("Library Folders", self)
+        self.folders_dock.setObjectName("folders")
+        box = QWidget()
+        v = QVBoxLayout(box)
+        v.setContentsMargins(2, 2, 2, 2)
+        v.addWidget(self.folder_list)
+        btns = QHBoxLayout()
+        self.rescan_button = QPushButton("Rescan")
+        self.rescan_button.clicked.connect(self.rescan_selected)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.clicked.connect(self.remove_selected_folder)
+        btns.addWidget(self.rescan_button)
+        btns.addWidget(self.remove_button)
+        v.addLayout(btns)
+        self.folders_dock.setWidget(box)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.folders_dock)
+
+        self.error_list = QTreeWidget()
+        self.error_list.setHeaderLabels(["File", "Problem"])
+        self.error_list.setRootIsDecorated(False)
+        self.errors_dock = QDockWidget("Errors", self)
+        self.errors_dock.setObjectName("errors")
+        self.errors_dock.setWidget(self.error_list)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.errors_dock)
+        self.errors_dock.hide()
+
+        sb = self.statusBar()
+        self.status_label = QLabel("")
+        self.progress = QProgressBar(maximumWidth=220, textVisible=True)
+        self.pause_button = QPushButton("Pause", checkable=True)
+        self.pause_button.toggled.connect(self.set_paused)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_indexing)
+        sb.addWidget(self.status_label, 1)
+        for w in (self.progress, self.pause_button, self.cancel_button):
+            sb.addPermanentWidget(w)
+            w.hide()
+
+    def _act(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        menu.addAction(a)
+        return a
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        self.add_folder_action = self._act(m, "&Add Folder…", self.add_folder_dialog, QKeySequence.StandardKey.Open)
+        self._act(m, "&Rescan Library", self.rescan_all, QKeySequence.StandardKey.Refresh)
+        m.addSeparator()
+        self._act(m, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        m.addSeparator()
+        self._act(m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        e = mb.addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence.StandardKey.Undo])
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        e.addAction(self.undo_action)
+        e.addAction(self.redo_action)
+        p = mb.addMenu("&People")
+        self.rename_action = self._act(p, "&Rename", self.rename_current, "F2")
+        self.merge_action = self._act(p, "&Merge Selected Persons", self.merge_selected, "Ctrl+M")
+        self.hide_action = self._act(p, "&Hide / Unhide", self.toggle_hidden_current, "Ctrl+H")
+        p.addSeparator()
+        self.recluster_action = self._act(p, "Re-&cluster", self.recluster, "Ctrl+R",
+                                          "Group all faces into persons again, keeping every hand edit")
+        f = mb.addMenu("P&hotos")
+        self.move_action = self._act(f, "&Move Faces to Person…", self.move_selected_faces, "Ctrl+Shift+M")
+        self.split_action = self._act(f, "&Split Faces into New Person", self.split_selected, "Ctrl+Shift+S")
+        self.remove_action = self._act(f, "Not a &Face", self.remove_selected_faces, QKeySequence.StandardKey.Delete)
+        self._act(f, "&Open", self.open_selected_photo, "Return")
+        for a in (self.move_action, self.split_action, self.remove_action):
+            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.page.view.addAction(a)
+        for a in (self.rename_action, self.merge_action, self.hide_action):
+            self.people_panel.view.addAction(a)
+        self.people_panel.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        v = mb.addMenu("&View")
+        v.addAction(self.folders_dock.toggleViewAction())
+        v.addAction(self.errors_dock.toggleViewAction())
+        rescan = QAction("Rescan", self)
+        rescan.triggered.connect(self.rescan_selected)
+        remove = QAction("Remove from Library", self)
+        remove.triggered.connect(self.remove_selected_folder)
+        self.folder_list.addActions([rescan, remove])
+
+    # ------------------------------------------------------------------------------------------- settings
+
+    def _restore_settings(self) -> None:
+        geo = self.settings.value("window/geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1280, 820)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        split = self.settings.value("window/splitter")
+        if split is not None:
+            self.splitter.restoreState(split)
+        self.people_panel.hidden_check.setChecked(self.settings.value("people/show_hidden", False, type=bool))
+        self.people_panel.sort_combo.setCurrentIndex(int(self.settings.value("people/sort", 0)))
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("people/show_hidden", self.people_panel.hidden_check.isChecked())
+        s.setValue("people/sort", self.people_panel.sort_combo.currentIndex())
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_settings()
+        self._live_timer.stop()
+        self.pools.wait()
+        super().closeEvent(event)
+
+    def open_settings(self) -> None:
+        frames = load_frame_policy(self.settings, FramePolicy())
+        dlg = SettingsDialog(self.people.params, frames, self)
+        if dlg.exec():
+            dlg.save(self.settings)
+            self.people.params = load_cluster_params(self.settings, self.people.params)
+
+    # ------------------------------------------------------------------------------------------- refresh
+
+    def refresh(self) -> None:
+        """Reload persons, folders and errors off the GUI thread (coalesced while one load runs)."""
+        if self._refresh_running:
+            self._refresh_pending = True
+            return
+        self._refresh_running = True
+        include_hidden = self.people_panel.hidden_check.isChecked()
+        people, browse = self.people, self.browse
+
+        def load() -> _Snapshot:
+            return _Snapshot(people.list_persons(include_hidden=include_hidden), len(people.unassigned_faces()),
+                             browse.folders(), browse.errors())
+
+        self.pools.run(self.pools.io, load, self._apply_snapshot, self._refresh_failed)
+
+    def _refresh_failed(self, e: BaseException) -> None:
+        self._refresh_running = False
+        self.status_label.setText(f"Could not read the library: {e}")
+
+    def _apply_snapshot(self, snap: _Snapshot) -> None:
+        self._refresh_running = False
+        current = self.people_panel.current_person_id()
+        self.person_model.set_persons(snap.persons, snap.unsorted)
+        if current is not None:
+            self.people_panel.select_person(current)
+        self.chart.set_persons(snap.persons)
+        self.folder_list.clear()
+        for f in snap.folders:
+            it = QListWidgetItem(f"{f.path}  ({f.n_media})")
+            it.setData(Qt.ItemDataRole.UserRole, f.id)
+            it.setData(Qt.ItemDataRole.UserRole + 1, f.path)
+            it.setToolTip(f"{f.path}\nlast scanned: {f.last_scan_at or 'never'}")
+            self.folder_list.addItem(it)
+        self.error_list.clear()
+        for err in snap.errors:
+            QTreeWidgetItem(self.error_list, [err.path, err.message])
+        self.errors_dock.setWindowTitle(f"Errors ({len(snap.errors)})")
+        if snap.errors and not self.errors_dock.isVisible() and self._index_worker is not None:
+            self.errors_dock.show()
+        has_library = bool(snap.folders or snap.persons or snap.unsorted)
+        self.stack.setCurrentIndex(1 if has_library or self._index_worker is not None else 0)
+        if self._current_person is not None:
+            self.show_person(self._current_person)
+        self.refreshed.emit()
+        if self._refresh_pending:
+            self._refresh_pending = False
+            self.refresh()
+
+    # ------------------------------------------------------------------------------------------- person page
+
+    def show_person(self, person_id: int) -> None:
+        self._current_person = person_id
+        self._page_generation += 1
+        gen, people, browse = self._page_generation, self.people, self.browse
+        pid = None if person_id == UNSORTED_ID else person_id
+
+        def load() -> list[PhotoRow]:
+            photos = browse.photos_of_person(pid)
+            ages = {f.id: f.age_at_photo for f in people.person_faces(pid)} if pid is not None else {}
+            return [PhotoRow(p, ages.get(p.face_id)) for p in photos]
+
+        self.pools.run(self.pools.io, load, lambda rows: self._show_rows(gen, person_id, rows))
+
+    def _show_rows(self, generation: int, person_id: int, rows: list[PhotoRow]) -> None:
+        if generation != self._page_generation:
+            return
+        self.photo_model.set_rows(rows)
+        row = self.person_model.row_of(person_id)
+        p = self.person_model.person(row) if row >= 0 else None
+        if person_id == UNSORTED_ID:
+            self.page.set_header("Unsorted faces", f"{len(rows)} faces that belong to no person yet")
+        elif p is not None:
+            self.page.set_header(display_name(p), f"{p.n_faces} faces in {p.n_photos} photos"
+                                 + (" · hidden" if p.hidden else ""))
+
+    def open_person(self, person_id: int) -> None:
+        """Shows a person's photos (from the chart, or anywhere else)."""
+        self.tabs.setCurrentWidget(self.page)
+        if not self.people_panel.select_person(person_id):
+            self.show_person(person_id)
+
+    def open_photo(self, photo) -> None:
+        if photo is None:
+            return
+        faces = [f for f in self.browse.media_faces(photo.media_id) if f.frame_s == photo.frame_s]
+        full = (photo.width, photo.height) if photo.width and photo.height else None
+        if photo.kind == "video":
+            from PySide6.QtCore import QUrl
+            from PySide6.QtGui import QDesktopServices
+
+            QDesktopServices.openUrl(QUrl.fromLocalFile(photo.path))
+            return
+        PhotoViewer(photo.path, faces, photo.face_id, full, self).exec()
+
+    def open_selected_photo(self) -> None:
+        photos = self.page.selected_photos()
+        if photos:
+            self.open_photo(photos[0])
+
+    # ------------------------------------------------------------------------------------------- hand edits
+
+    def _edit(self, text: str, apply: Callable[[], EditResult]) -> EditResult | None:
+        try:
+            first = apply()
+        except (ValueError, LookupError) as e:
+            self.status_label.setText(f"{text}: {e}")
+            return None
+        cmd = EditCommand(text, self.people, apply, first, self._edited)
+        self.undo_stack.push(cmd)
+        return cmd.result
+
+    def _edited(self, result: EditResult | None) -> None:
+        self.thumbs.clear()
+        self.refresh()
+
+    def merge(self, person_ids: list[int]) -> EditResult | None:
+        ids = [i for i in person_ids if i != UNSORTED_ID]
+        if len(ids) < 2:
+            self.status_label.setText("Select two or more persons to merge")
+            return None
+        return self._edit(f"Merge {len(ids)} persons", lambda: self.people.merge(ids))
+
+    def merge_selected(self) -> None:
+        self.merge(self.people_panel.selected_person_ids())
+
+    def rename(self, person_id: int, name: str) -> EditResult | None:
+        return self._edit(f"Rename to “{name}”" if name else "Remove name",
+                          lambda: self.people.rename(person_id, name or None))
+
+    def rename_current(self) -> None:
+        idx = self.people_panel.view.currentIndex()
+        if idx.isValid() and self.people_panel.current_person_id() not in (None, UNSORTED_ID):
+            self.people_panel.view.edit(idx)
+
+    def set_hidden(self, person_id: int, hidden: bool) -> EditResult | None:
+        return self._edit("Hide person" if hidden else "Show person",
+                          lambda: self.people.set_hidden(person_id, hidden))
+
+    def toggle_hidden_current(self) -> None:
+        pid = self.people_panel.current_person_id()
+        row = self.person_model.row_of(pid) if pid is not None else -1
+        p = self.person_model.person(row) if row >= 0 else None
+        if p is not None:
+            self.set_hidden(p.id, not p.hidden)
+
+    def move_faces(self, face_ids: list[int], person_id: int) -> EditResult | None:
+        if not face_ids:
+            return None
+        return self._edit(f"Move {len(face_ids)} faces", lambda: self.people.move_faces(face_ids, person_id))
+
+    def move_selected_faces(self) -> None:
+        faces = self.page.selected_face_ids()
+        persons = [p for p in self.person_model.persons() if p.id != self._current_person]
+        if not faces or not persons:
+            return
+        labels = [f"{display_name(p)} ({p.n_photos} photos)" for p in persons]
+        choice, ok = QInputDialog.getItem(self, "Move Faces", "Move the selected faces to:", labels, 0, False)
+        if ok:
+            self.move_faces(faces, persons[labels.index(choice)].id)
+
+    def split(self, face_ids: list[int]) -> EditResult | None:
+        if not face_ids:
+            return None
+        return self._edit(f"Split {len(face_ids)} faces", lambda: self.people.split(face_ids))
+
+    def split_selected(self) -> None:
+        self.split(self.page.selected_face_ids())
+
+    def remove_faces(self, face_ids: list[int]) -> EditResult | None:
+        if not face_ids:
+            return None
+        return self._edit(f"Remove {len(face_ids)} non-faces", lambda: self.people.remove_faces(face_ids))
+
+    def remove_selected_faces(self) -> None:
+        self.remove_faces(self.page.selected_face_ids())
+
+    # ------------------------------------------------------------------------------------------- clustering
+
+    def recluster(self, incremental: bool = False) -> None:
+        """Clusters on the db pool; hand edits are kept by the service. One run at a time."""
+        if self._clustering:
+            self._cluster_again = True
+            return
+        self._clustering = True
+        people, params = self.people, self.people.params
+        w = GeneratorWorker(lambda cancel: people.recluster(params, cancel, incremental=incremental))
+        w.signals.failed.connect(lambda e: self._cluster_failed(e, incremental))
+        w.signals.finished.connect(lambda: self._clustered(incremental))
+        if not incremental:
+            self.status_label.setText("Grouping faces into persons…")
+        self.pools.start(self.pools.db, w)
+
+    def _clustered(self, incremental: bool) -> None:
+        self._clustering = False
+        if not incremental:
+            # Person ids may have changed under the recorded edits; their decisions are kept in the database.
+            self.undo_stack.clear()
+            self.status_label.setText("Persons updated")
+        self.thumbs.clear()
+        self.refresh()
+        if self._cluster_again:
+            self._cluster_again = False
+            self.recluster(incremental=True)
+
+    def _cluster_failed(self, e: BaseException, incremental: bool) -> None:
+        if incremental and self._index_worker is not None:
+            # While indexing, the indexer's writer may hold SQLite's write lock when the live clustering wants to
+            # write ("database is locked"): nothing was changed, so simply try again at the next tick.
+            log.info("Live clustering deferred: %s", e)
+            self._faces_clustered = 0
+            return
+        self.status_label.setText(f"Clustering failed: {e}")
+
+    def _live_cluster(self) -> None:
+        if self._faces_seen > self._faces_clustered and not self._clustering:
+            self._faces_clustered = self._faces_seen
+            self.recluster(incremental=True)
+
+    # ------------------------------------------------------------------------------------------- indexing
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.index_paths(paths)
+
+    def add_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Add Folder")
+        if path:
+            self.index_paths([path])
+
+    def rescan_all(self) -> None:
+        paths = [self.folder_list.item(i).data(Qt.ItemDataRole.UserRole + 1) for i in range(self.folder_list.count())]
+        if paths:
+            self.index_paths(paths)
+
+    def rescan_selected(self) -> None:
+        it = self.folder_list.currentItem()
+        if it is not None:
+            self.index_paths([it.data(Qt.ItemDataRole.UserRole + 1)])
+
+    def remove_selected_folder(self) -> None:
+        it = self.folder_list.currentItem()
+        if it is None or self._index_worker is not None:
+            return
+        fid = it.data(Qt.ItemDataRole.UserRole)
+        self.pools.run(self.pools.db, lambda: self.browse.remove_folder(fid), lambda _r: self._edited(None))
+
+    def index_paths(self, paths: list[str]) -> None:
+        """Starts indexing (or queues the paths behind the running job). Preconditions are checked here."""
+        missing = [p for p in paths if not os.path.exists(p)]
+        paths = [os.path.abspath(p) for p in paths if os.path.exists(p)]
+        if missing:
+            self.status_label.setText(f"Not found: {', '.join(missing)}")
+        if not paths:
+            return
+        if self._index_worker is not None:
+            self._index_queue.extend(paths)
+            return
+        indexer = self.ctx.make_indexer(load_frame_policy(self.settings, FramePolicy()))
+        w = GeneratorWorker(lambda cancel: indexer.run(paths, cancel))
+        w.signals.progressed.connect(self._index_progressed)
+        w.signals.failed.connect(lambda e: self.status_label.setText(f"Indexing failed: {e}"))
+        w.signals.finished.connect(self._index_finished)
+        self._index_worker = w
+        self._index_t0 = time.monotonic()
+        self._faces_seen = self._faces_clustered = 0
+        self.stack.setCurrentIndex(1)
+        self.status_label.setText(f"Scanning {', '.join(paths)}…")
+        self.progress.setRange(0, 0)
+        for b in (self.progress, self.pause_button, self.cancel_button):
+            b.show()
+        self._live_timer.start()
+        self.pools.start(self.pools.index, w)
+
+    def _index_progressed(self, p: Progress) -> None:
+        self._faces_seen = p.faces
+        now = time.monotonic()
+        # Progress can arrive hundreds of times a second; repaint the status at most 10 times a second.
+        if now - self._last_status < 0.1 and p.done != p.total and p.phase != "done":
+            return
+        self._last_status = now
+        if p.phase == "scan":
+            self.status_label.setText(f"Scanning: {p.done} files found")
+        elif p.phase == "analyse":
+            if p.done == 0:
+                self._index_t0 = now
+            self.progress.setRange(0, max(1, p.total))
+            self.progress.setValue(p.done)
+            self.progress.setFormat(f"{p.done}/{p.total}")
+            rate = p.done / max(now - self._index_t0, 1e-6)
+            eta = (p.total - p.done) / rate if rate > 0 else 0
+            name = os.path.basename(p.path) if p.path else ""
+            self.status_label.setText(f"Indexing {name}   {p.faces} faces, {p.errors} errors   "
+                                      f"ETA {int(eta // 60)}:{int(eta % 60):02d}")
+
+    def set_paused(self, paused: bool) -> None:
+        if self._index_worker is None:
+            return
+        if paused:
+            self._index_worker.pause()
+            self.pause_button.setText("Resume")
+            self.status_label.setText("Paused")
+        else:
+            self._index_worker.resume()
+            self.pause_button.setText("Pause")
+
+    def cancel_indexing(self) -> None:
+        self._index_queue.clear()
+        if self._index_worker is not None:
+            self._index_worker.cancel()
+            self.status_label.setText("Stopping after the current file…")
+
+    @property
+    def indexing(self) -> bool:
+        return self._index_worker is not None
+
+    def _index_finished(self) -> None:
+        w, self._index_worker = self._index_worker, None
+        self._live_timer.stop()
+        self.pause_button.setChecked(False)
+        for b in (self.progress, self.pause_button, self.cancel_button):
+            b.hide()
+        cancelled = w is not None and w.cancel_token.cancelled
+        self.status_label.setText("Indexing stopped" if cancelled else "Indexing finished")
+        self.recluster(incremental=True)
+        self.indexing_finished.emit()
+        if self._index_queue:
+            queued, self._index_queue = self._index_queue, []
+            self.index_paths(queued)

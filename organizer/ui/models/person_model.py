@@ -1,0 +1,232 @@
+# SPDX-License-Identifier: MIT
+"""The people grid model: one row per person (plus "Unsorted faces"), with named roles, and its filter proxy."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractListModel
+from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QPersistentModelIndex
+from PySide6.QtCore import QSortFilterProxyModel
+from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal
+
+from organizer.services.people_service import PersonSummary
+from organizer.ui.models.thumbnails import ThumbnailCache
+
+#: Mime type of dragged faces: a JSON list of face ids.
+FACES_MIME = "application/x-organizer-face-ids"
+#: Person id of the "Unsorted faces" entry.
+UNSORTED_ID = -1
+GENDER_SYMBOL = {"male": "\u2642", "female": "\u2640"}
+
+
+class Role(IntEnum):
+    PersonId = Qt.ItemDataRole.UserRole + 1
+    Name = Qt.ItemDataRole.UserRole + 2
+    PhotoCount = Qt.ItemDataRole.UserRole + 3
+    FaceCount = Qt.ItemDataRole.UserRole + 4
+    Gender = Qt.ItemDataRole.UserRole + 5
+    BirthYear = Qt.ItemDataRole.UserRole + 6
+    Hidden = Qt.ItemDataRole.UserRole + 7
+    CoverFaceId = Qt.ItemDataRole.UserRole + 8
+    Summary = Qt.ItemDataRole.UserRole + 9
+
+
+class SortKey(IntEnum):
+    PHOTOS = 0
+    NAME = 1
+    BIRTH_YEAR = 2
+
+
+def display_name(p: PersonSummary) -> str:
+    return p.name or f"Person {p.id}"
+
+
+def describe(p: PersonSummary) -> str:
+    """The second line under a face: photos, gender symbol, estimated birth year and its range."""
+    parts = [f"{p.n_photos} photo{'s' if p.n_photos != 1 else ''}"]
+    if p.gender in GENDER_SYMBOL:
+        parts.append(GENDER_SYMBOL[p.gender])
+    if p.birth_year is not None:
+        rng = f" ({p.birth_year_range[0]}\u2013{p.birth_year_range[1]})" if p.birth_year_range else ""
+        parts.append(f"b. {p.birth_year}{rng}")
+    return " \u00b7 ".join(parts)
+
+
+class PersonGridModel(QAbstractListModel):
+    """Persons as the people grid shows them; edits are requested through signals, never applied here.
+
+    The main window turns ``rename_requested`` and ``faces_dropped`` into undoable commands, then refreshes the
+    model with :meth:`set_persons`.
+    """
+
+    rename_requested = Signal(int, str)
+    faces_dropped = Signal(list, int)
+
+    def __init__(self, thumbnails: ThumbnailCache, parent=None) -> None:
+        super().__init__(parent)
+        self._thumbs = thumbnails
+        self._persons: list[PersonSummary] = []
+        self._unsorted = 0
+        self._sort = SortKey.PHOTOS
+        self._row_of_face: dict[int, int] = {}
+        thumbnails.loaded.connect(self._thumbnails_loaded)
+
+    # -- filling
+
+    def set_persons(self, persons: Sequence[PersonSummary], unsorted_faces: int) -> None:
+        self.beginResetModel()
+        self._persons = list(persons)
+        self._unsorted = unsorted_faces
+        self._sort_rows()
+        self.endResetModel()
+
+    def sort_by(self, key: SortKey) -> None:
+        self._sort = SortKey(key)
+        self.layoutAboutToBeChanged.emit()
+        old = [p.id for p in self._persons]
+        persistent = self.persistentIndexList()
+        self._sort_rows()
+        new = {p.id: i for i, p in enumerate(self._persons)}
+        offset = self._offset()
+        for idx in persistent:
+            r = idx.row() - offset
+            if 0 <= r < len(old):
+                self.changePersistentIndex(idx, self.index(new[old[r]] + offset, 0))
+        self.layoutChanged.emit()
+
+    def _sort_rows(self) -> None:
+        if self._sort == SortKey.NAME:
+            self._persons.sort(key=lambda p: (p.name is None, (p.name or "").casefold(), p.id))
+        elif self._sort == SortKey.BIRTH_YEAR:
+            self._persons.sort(key=lambda p: (p.birth_year is None, p.birth_year or 0, p.id))
+        else:
+            self._persons.sort(key=lambda p: (-p.n_photos, p.id))
+        off = self._offset()
+        self._row_of_face = {p.cover_face_id: i + off for i, p in enumerate(self._persons)
+                             if p.cover_face_id is not None}
+
+    def _offset(self) -> int:
+        return 1 if self._unsorted else 0
+
+    def person(self, row: int) -> PersonSummary | None:
+        r = row - self._offset()
+        return self._persons[r] if 0 <= r < len(self._persons) else None
+
+    def row_of(self, person_id: int) -> int:
+        if person_id == UNSORTED_ID:
+            return 0 if self._unsorted else -1
+        return next((i + self._offset() for i, p in enumerate(self._persons) if p.id == person_id), -1)
+
+    def persons(self) -> list[PersonSummary]:
+        return list(self._persons)
+
+    # -- Qt model API
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._persons) + self._offset()
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
+            return None
+        p = self.person(index.row())
+        if p is None:
+            return self._unsorted_data(role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{display_name(p)}\n{describe(p)}"
+        if role == Qt.ItemDataRole.EditRole or role == Role.Name:
+            return p.name or ""
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbs.get(p.cover_face_id)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{display_name(p)}: {p.n_faces} faces in {p.n_photos} photos" + (" (hidden)" if p.hidden else "")
+        if role == Qt.ItemDataRole.ForegroundRole and p.hidden:
+            return Qt.GlobalColor.gray
+        return {Role.PersonId: p.id, Role.PhotoCount: p.n_photos, Role.FaceCount: p.n_faces, Role.Gender: p.gender,
+                Role.BirthYear: p.birth_year, Role.Hidden: p.hidden, Role.CoverFaceId: p.cover_face_id,
+                Role.Summary: p}.get(role)
+
+    def _unsorted_data(self, role: int):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"Unsorted faces\n{self._unsorted} face{'s' if self._unsorted != 1 else ''}"
+        if role == Role.PersonId:
+            return UNSORTED_ID
+        if role == Role.FaceCount:
+            return self._unsorted
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "Faces that belong to no person yet"
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self.person(index.row()) is not None:
+            f |= Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDropEnabled
+        return f
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole):
+        p = self.person(index.row()) if index.isValid() else None
+        if p is None or role != Qt.ItemDataRole.EditRole:
+            return False
+        name = str(value).strip()
+        if name != (p.name or ""):
+            self.rename_requested.emit(p.id, name)
+        return False  # the view is updated by the refresh after the undoable rename
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = super().roleNames()
+        names.update({int(r): r.name.encode() for r in Role})
+        return names
+
+    # -- drops of faces onto a person
+
+    def mimeTypes(self) -> list[str]:
+        return [FACES_MIME]
+
+    def supportedDropActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    def canDropMimeData(self, data: QMimeData, action, row: int, column: int, parent) -> bool:
+        return data.hasFormat(FACES_MIME) and parent.isValid() and self.person(parent.row()) is not None
+
+    def dropMimeData(self, data: QMimeData, action, row: int, column: int, parent) -> bool:
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        face_ids = [int(i) for i in json.loads(bytes(data.data(FACES_MIME)).decode())]
+        if face_ids:
+            self.faces_dropped.emit(face_ids, self.person(parent.row()).id)
+        return False  # nothing to remove at the source: the refresh shows the move
+
+    def _thumbnails_loaded(self, face_ids: list[int]) -> None:
+        rows = [self._row_of_face[f] for f in face_ids if f in self._row_of_face]
+        if rows:
+            lo, hi = min(rows), max(rows)
+            self.dataChanged.emit(self.index(lo, 0), self.index(hi, 0), [Qt.ItemDataRole.DecorationRole])
+
+
+class PersonFilterProxy(QSortFilterProxyModel):
+    """Filters persons by name (case-insensitive substring); the "Unsorted faces" entry shows when not filtering."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._text = ""
+
+    def set_text(self, text: str) -> None:
+        self.beginFilterChange()
+        self._text = text.strip().casefold()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
+        if not self._text:
+            return True
+        src = self.sourceModel()
+        p = src.person(source_row)
+        if p is None:
+            return False
+        return self._text in display_name(p).casefold()

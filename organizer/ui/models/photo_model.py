@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: MIT
+"""The person page's model: the person's whole photos (and video frames), oldest first, previews loaded lazily."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+from PySide6.QtCore import QAbstractListModel
+from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QPersistentModelIndex
+from PySide6.QtCore import QRectF
+from PySide6.QtCore import QSize
+from PySide6.QtCore import Qt
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtGui import QImage
+from PySide6.QtGui import QImageReader
+from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPen
+from PySide6.QtGui import QPixmap
+
+from organizer.services.browse_service import BrowseService
+from organizer.services.browse_service import PhotoOfPerson
+from organizer.ui.models.person_model import FACES_MIME
+from organizer.ui.workers import Pools
+
+PREVIEW_SIDE = 200
+HIGHLIGHT = QColor(255, 196, 0)
+OTHER = QColor(255, 255, 255, 200)
+
+
+class PhotoRole(IntEnum):
+    FaceId = Qt.ItemDataRole.UserRole + 1
+    MediaId = Qt.ItemDataRole.UserRole + 2
+    Path = Qt.ItemDataRole.UserRole + 3
+    Taken = Qt.ItemDataRole.UserRole + 4
+    AgeAtPhoto = Qt.ItemDataRole.UserRole + 5
+    Photo = Qt.ItemDataRole.UserRole + 6
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoRow:
+    photo: PhotoOfPerson
+    age_at_photo: float | None
+
+
+def render_preview(browse: BrowseService, p: PhotoOfPerson, side: int = PREVIEW_SIDE) -> QImage:
+    """A preview of the whole photo with every face box, the person's face highlighted (runs on a pool thread).
+
+    Videos show the stored face crop of the frame where the person appears.
+    """
+    if p.kind == "video":
+        data = browse.face_thumbnails([p.face_id]).get(p.face_id)
+        img = QImage.fromData(data) if data else QImage()
+        return img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio) if not img.isNull() else img
+    reader = QImageReader(p.path)
+    reader.setAutoTransform(True)  # EXIF orientation: the boxes are in upright pixels
+    stored = reader.size()
+    if stored.isValid() and stored.width() > 0 and stored.height() > 0:
+        # Scaling happens before the EXIF rotation, so scale the stored size; the boxes are mapped below from the
+        # image actually read, whatever its orientation.
+        scale = min(side / max(stored.width(), stored.height()), 1.0)
+        reader.setScaledSize(QSize(max(1, round(stored.width() * scale)), max(1, round(stored.height() * scale))))
+    img = reader.read()
+    if img.isNull():
+        return img
+    img = img.convertToFormat(QImage.Format.Format_RGB32)
+    full_w, full_h = p.width or img.width(), p.height or img.height()
+    sx, sy = img.width() / full_w, img.height() / full_h
+    painter = QPainter(img)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    for f in p.faces:
+        x, y, w, h = f.box
+        mine = f.face_id == p.face_id
+        painter.setPen(QPen(HIGHLIGHT if mine else OTHER, 3 if mine else 1))
+        painter.drawRect(QRectF(x * sx, y * sy, w * sx, h * sy))
+    painter.end()
+    return img
+
+
+def caption(row: PhotoRow) -> str:
+    p = row.photo
+    when = p.taken.strftime("%Y-%m-%d") if p.taken else "no date"
+    age = f" \u00b7 age {row.age_at_photo:.0f}" if row.age_at_photo is not None else ""
+    video = f"\n\u25b6 video at {p.frame_s:.1f} s" if p.kind == "video" and p.frame_s is not None else ""
+    return f"{when}{age}{video}"
+
+
+class PhotoGridModel(QAbstractListModel):
+    """Rows are :class:`PhotoRow`; previews come from a small LRU cache filled by the io pool."""
+
+    def __init__(self, browse: BrowseService, pools: Pools, capacity: int = 600, parent=None) -> None:
+        super().__init__(parent)
+        self._browse = browse
+        self._pools = pools
+        self._rows: list[PhotoRow] = []
+        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
+        self._capacity = capacity
+        self._wanted: set[int] = set()
+        self._in_flight: set[int] = set()
+        self._generation = 0
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self._fetch)
+        self._placeholder = QPixmap(PREVIEW_SIDE, PREVIEW_SIDE * 3 // 4)
+        self._placeholder.fill(QColor(128, 128, 128, 60))
+
+    def set_rows(self, rows: Sequence[PhotoRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._generation += 1  # previews of the previous person arriving late are dropped
+        self._wanted.clear()
+        self._in_flight.clear()
+        self.endResetModel()
+
+    def row(self, i: int) -> PhotoRow:
+        return self._rows[i]
+
+    def rows(self) -> list[PhotoRow]:
+        return list(self._rows)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        r = self._rows[index.row()]
+        p = r.photo
+        if role == Qt.ItemDataRole.DisplayRole:
+            return caption(r)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._preview(p.face_id)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return p.path
+        return {PhotoRole.FaceId: p.face_id, PhotoRole.MediaId: p.media_id, PhotoRole.Path: p.path,
+                PhotoRole.Taken: p.taken, PhotoRole.AgeAtPhoto: r.age_at_photo, PhotoRole.Photo: p}.get(role)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    def mimeTypes(self) -> list[str]:
+        return [FACES_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        ids = sorted({self._rows[i.row()].photo.face_id for i in indexes if i.isValid()})
+        md = QMimeData()
+        md.setData(FACES_MIME, json.dumps(ids).encode())
+        return md
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.MoveAction
+
+    # -- previews
+
+    def _preview(self, face_id: int) -> QPixmap:
+        pm = self._cache.get(face_id)
+        if pm is not None:
+            self._cache.move_to_end(face_id)
+            return pm
+        if face_id not in self._in_flight:
+            self._wanted.add(face_id)
+            self._timer.start()
+        return self._placeholder
+
+    def _fetch(self) -> None:
+        by_face = {r.photo.face_id: r.photo for r in self._rows}
+        todo = [by_face[f] for f in sorted(self._wanted) if f in by_face]
+        self._wanted.clear()
+        if not todo:
+            return
+        self._in_flight.update(p.face_id for p in todo)
+        gen, browse = self._generation, self._browse
+
+        def work() -> dict[int, QImage]:
+            return {p.face_id: render_preview(browse, p) for p in todo}
+
+        self._pools.run(self._pools.io, work, lambda res, g=gen: self._arrived(g, res))
+
+    def _arrived(self, generation: int, images: dict[int, QImage]) -> None:
+        if generation != self._generation:
+            return
+        for fid, img in images.items():
+            self._in_flight.discard(fid)
+            self._cache[fid] = QPixmap.fromImage(img) if not img.isNull() else self._placeholder
+        while len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
+        rows = [i for i, r in enumerate(self._rows) if r.photo.face_id in images]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 0),
+                                  [Qt.ItemDataRole.DecorationRole])

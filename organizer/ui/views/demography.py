@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: MIT
+"""The demography pane (the paper's Fig. 3): persons by current age range, stacked by gender, clickable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox
+from PySide6.QtWidgets import QHBoxLayout
+from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QVBoxLayout
+from PySide6.QtWidgets import QWidget
+
+from organizer.services.browse_service import AGE_RANGES
+from organizer.services.browse_service import GENDERS
+from organizer.services.browse_service import AgeSegment
+from organizer.services.browse_service import demography
+from organizer.ui.models.person_model import display_name
+
+COLOURS = {"male": (70, 130, 220), "female": (220, 90, 120), None: (150, 150, 150)}
+BAR_HEIGHT = 0.7
+
+
+class DemographyChart(QWidget):
+    """Emits ``person_chosen(person_id)`` when a segment of one person is clicked, or a person is picked in the combo
+    box that a shared segment fills."""
+
+    person_chosen = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        # The plot follows the window's palette (light or dark) rather than pyqtgraph's fixed black.
+        self.plot = pg.PlotWidget(background=self.palette().base().color())
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "persons")
+        self.plot.getAxis("left").setTicks([[(i, label) for i, (label, _lo, _hi) in enumerate(AGE_RANGES)]])
+        self.plot.setYRange(-0.6, len(AGE_RANGES) - 0.4, padding=0)
+        self.plot.addLegend(offset=(-10, 10))
+        self.plot.scene().sigMouseClicked.connect(self._scene_clicked)
+        self.combo = QComboBox()
+        self.combo.setMinimumWidth(240)
+        self.combo.activated.connect(self._combo_activated)
+        self.hint = QLabel("Click a bar segment to open that person's photos.")
+        row = QHBoxLayout()
+        row.addWidget(self.hint, 1)
+        row.addWidget(self.combo)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot, 1)
+        lay.addLayout(row)
+        self.combo.hide()
+        self._segments: list[tuple[AgeSegment, float, float]] = []
+        self._names: dict[int, str] = {}
+        self._items: list[pg.BarGraphItem] = []
+
+    def set_persons(self, persons: Sequence, year: int | None = None) -> None:
+        """``persons``: PersonSummary-like objects (``id``, ``name``, ``gender``, ``birth_year``)."""
+        for it in self._items:
+            self.plot.removeItem(it)
+        self._items.clear()
+        legend = self.plot.plotItem.legend
+        if legend is not None:
+            legend.clear()
+        self._names = {p.id: display_name(p) for p in persons}
+        segments = demography(persons, year)
+        self._segments = []
+        left = [0.0] * len(AGE_RANGES)
+        for gender in GENDERS:
+            mine = [s for s in segments if s.gender == gender]
+            if not mine:
+                continue
+            x0, widths, ys = [], [], []
+            for s in mine:
+                x0.append(left[s.range_index])
+                widths.append(len(s.person_ids))
+                ys.append(s.range_index)
+                self._segments.append((s, left[s.range_index], left[s.range_index] + len(s.person_ids)))
+                left[s.range_index] += len(s.person_ids)
+            item = pg.BarGraphItem(x0=x0, y=ys, width=widths, height=BAR_HEIGHT, brush=pg.mkBrush(*COLOURS[gender]),
+                                   pen=pg.mkPen(255, 255, 255, 160), name=gender or "unknown")
+            self.plot.addItem(item)
+            self._items.append(item)
+        self.plot.setXRange(0, max([*left, 1.0]) * 1.05, padding=0)
+        self.combo.hide()
+
+    def segments(self) -> list[tuple[AgeSegment, float, float]]:
+        """(segment, left, right) in plot coordinates."""
+        return list(self._segments)
+
+    def segment_at(self, x: float, y: float) -> AgeSegment | None:
+        for seg, lo, hi in self._segments:
+            if abs(y - seg.range_index) <= BAR_HEIGHT / 2 and lo <= x <= hi:
+                return seg
+        return None
+
+    def scene_pos(self, x: float, y: float) -> QPointF:
+        """Scene position of a point in plot coordinates (for tests and keyboard access)."""
+        return self.plot.plotItem.vb.mapViewToScene(QPointF(x, y))
+
+    def _scene_clicked(self, event) -> None:
+        vb = self.plot.plotItem.vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p = vb.mapSceneToView(event.scenePos())
+        seg = self.segment_at(p.x(), p.y())
+        if seg is not None:
+            self.open_segment(seg)
+
+    def open_segment(self, seg: AgeSegment) -> None:
+        if len(seg.person_ids) == 1:
+            self.combo.hide()
+            self.person_chosen.emit(seg.person_ids[0])
+            return
+        self.combo.clear()
+        self.combo.addItem(f"{len(seg.person_ids)} persons aged {AGE_RANGES[seg.range_index][0]}: choose one…", -1)
+        for pid in sorted(seg.person_ids, key=lambda i: self._names.get(i, "").casefold()):
+            self.combo.addItem(self._names.get(pid, str(pid)), pid)
+        self.combo.show()
+        self.combo.setFocus()
+
+    def _combo_activated(self, index: int) -> None:
+        pid = self.combo.itemData(index)
+        if pid is not None and pid >= 0:
+            self.person_chosen.emit(int(pid))
