@@ -35,7 +35,7 @@ def build_album(out: Path, n: int, seed: int = 0) -> None:
         base = np.random.default_rng(i).integers(60, 200, (1, 1, 3))
         canvas = Image.fromarray(np.broadcast_to(base, (3000, 4000, 3)).astype(np.uint8))
         # ~1.5 faces a photo: one or two portraits, sometimes a group photo, each enlarged as a phone would see them.
-        picks = rng.sample(sources, rng.choice([1, 1, 2])) if i % 5 else [rng.choice(groups)]
+        picks = rng.sample(sources, rng.choice([1, 1, 2])) if i % 10 else [rng.choice(groups)]
         for k, src in enumerate(picks):
             im = Image.open(src).convert("RGB")
             scale = (1800 if src.parent.name == "_groups" else 900) / max(im.size)
