@@ -48,6 +48,20 @@ def create_sqlite_engine(path: str | Path) -> Engine:
     return engine
 
 
+def write_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """A sessionmaker like ``sessions`` whose transactions start with BEGIN IMMEDIATE.
+
+    In WAL mode a transaction that read first and then writes fails at once with "database is locked"
+    (no busy wait) when another connection committed in between. Writers that read before they write
+    (the indexer's writer, re-clustering, hand edits) take the write lock up front instead and wait
+    their turn (``busy_timeout``); readers keep plain BEGIN and never block anyone.
+    """
+    bind = sessions.kw.get("bind")
+    if bind is None:
+        return sessions
+    return sessionmaker(bind.execution_options(sqlite_immediate=True), expire_on_commit=False)
+
+
 def open_library(path: str | Path) -> tuple[Engine, sessionmaker[Session]]:
     """Open (creating if needed) a library file and bring its schema up to date."""
     path = Path(path)

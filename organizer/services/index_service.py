@@ -65,6 +65,7 @@ from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
 from organizer.core.types import Face
 from organizer.db import repo
+from organizer.db.engine import write_sessions
 from organizer.db.models import DateSource
 from organizer.db.models import Face as FaceRow
 from organizer.db.models import LibraryFolder
@@ -400,7 +401,7 @@ class IndexService:
         roots = list(dict.fromkeys(walker.normalise_root(r) for r in roots))
         summary = self.summary = IndexSummary(roots=roots)
 
-        with self._sessions.begin() as s:
+        with write_sessions(self._sessions).begin() as s:
             folder_ids = repo.add_folders(s, roots)
             known = repo.known_media(s)
 
@@ -417,7 +418,7 @@ class IndexService:
         p = plan(found, known, roots)
         summary.unchanged, summary.changed, summary.missing = len(p.unchanged), len(p.changed), len(p.missing)
 
-        writer = _Writer(self._sessions, self.settings.commit_every, self.settings.commit_interval_s)
+        writer = _Writer(write_sessions(self._sessions), self.settings.commit_every, self.settings.commit_interval_s)
         writer.start()
         try:
             if not cancel.cancelled:

@@ -25,7 +25,6 @@ from dataclasses import field
 
 import numpy as np
 from sqlalchemy import delete
-from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -43,6 +42,7 @@ from organizer.cluster.attributes import fuse_birth_year_groups
 from organizer.cluster.attributes import fuse_gender_groups
 from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
+from organizer.db.engine import write_sessions
 from organizer.db.models import DateSource
 from organizer.db.models import DecidedBy
 from organizer.db.models import DecisionKind
@@ -115,11 +115,7 @@ class PeopleService:
 
     def __init__(self, sessions: sessionmaker[Session], params: ClusterParams | None = None) -> None:
         self._sessions = sessions
-        # Writes start with BEGIN IMMEDIATE: a transaction that reads before it writes would otherwise fail
-        # at once with "database is locked" when the indexer committed in between (WAL snapshot rule).
-        bind = sessions.kw.get("bind")
-        self._writes = sessionmaker(bind.execution_options(sqlite_immediate=True), expire_on_commit=False) \
-            if bind is not None else sessions
+        self._writes = write_sessions(sessions)
         self.params = params or ClusterParams()
 
     # ---- clustering
@@ -212,17 +208,17 @@ class PeopleService:
     def list_persons(self, include_hidden: bool = True) -> list[PersonSummary]:
         """Every person with at least one face, with fused gender (eq. 2) and birth year, most photos first.
 
-        Vectorised over all faces: a library of 5 000 persons and 100 000 faces lists in well under a second.
+        Vectorised over all faces (``bench/people_grid.py`` times it on 5 000 persons and 100 000 faces).
         """
         with self._sessions() as s:
-            rows = s.execute(
-                select(Face.person_id, Face.id, Face.media_id, Face.p_male, Face.age,
-                       func.julianday(Media.taken_at), Face.score * Face.w * Face.h)
-                .join(Media, Media.id == Face.media_id)
-                .where(Face.person_id.is_not(None), Media.status == MediaStatus.OK)
-                # Read the covering index, not the face rows with their embeddings (schema version 2).
-                .with_hint(Face, "INDEXED BY ix_face_person_summary", "sqlite")
-                .order_by(Face.person_id, Face.media_id)
+            # Plain SQL for the one query that reads every assigned face: SQLAlchemy cannot emit SQLite's
+            # INDEXED BY, which keeps it on the covering index (schema version 2) instead of the face rows
+            # with their embeddings, and plain tuples skip the ORM's per-row work.
+            rows = s.connection().exec_driver_sql(
+                "SELECT f.person_id, f.id, f.media_id, f.p_male, f.age, julianday(m.taken_at), f.score * f.w * f.h "
+                "FROM face AS f INDEXED BY ix_face_person_summary JOIN media AS m ON m.id = f.media_id "
+                "WHERE f.person_id IS NOT NULL AND m.status = ? ORDER BY f.person_id, f.media_id",
+                (MediaStatus.OK.value,),
             ).all()
             persons = {p.id: (p.name, p.hidden) for p in s.execute(select(Person.id, Person.name, Person.hidden))}
         if not rows:

@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+"""The app re-clusters while the indexer writes: neither may fail with "database is locked"."""
+
+from __future__ import annotations
+
+import threading
+
+from conftest import FakeEngine
+from conftest import write_jpeg
+
+from organizer.cluster import ClusterParams
+from organizer.db.models import Media
+from organizer.services.index_service import IndexService
+from organizer.services.index_service import IndexSettings
+from organizer.services.people_service import PeopleService
+
+
+def test_recluster_while_indexing(tmp_path, library) -> None:
+    album = tmp_path / "album"
+    album.mkdir()
+    for i in range(150):
+        write_jpeg(album / f"{i:04d}.jpg", i % 30)
+    # commit every file, so that the writer and the re-clustering really interleave
+    svc = IndexService(library, FakeEngine(delay_s=0.002), IndexSettings(commit_every=1, isolate_videos=False))
+    people = PeopleService(library, ClusterParams(centre=False, min_span_days=0))
+    errors: list[BaseException] = []
+
+    def index() -> None:
+        try:
+            for _ in svc.run([str(album)]):
+                pass
+        except BaseException as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(e)
+
+    t = threading.Thread(target=index)
+    t.start()
+    rounds = 0
+    while t.is_alive() or rounds < 2:
+        for _ in people.recluster(incremental=rounds % 2 == 1):
+            pass
+        rounds += 1
+    t.join()
+    assert not errors, errors
+    with library() as s:
+        assert s.query(Media).count() == 150
+    assert rounds >= 2
