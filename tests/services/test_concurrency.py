@@ -29,7 +29,7 @@ def test_recluster_while_indexing(tmp_path, library) -> None:
         try:
             for _ in svc.run([str(album)]):
                 pass
-        except BaseException as e:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as e:
             errors.append(e)
 
     t = threading.Thread(target=index)
