@@ -2,7 +2,8 @@
 """Compute and cache face embeddings of a labelled face tree for the clustering benchmarks.
 
 For every image: the analyzer's detections, then the network on the crop and on its mirror image, keeping
-the raw (un-normalised) features of both, P(male) and age of both. Written to an .npz (outside the repo) that
+the raw (un-normalised) features of both; P(male) and age as the app reports them (faceres + faceres-deep,
+calibrated), and the mirror image's raw P(male) and age. Written to an .npz (outside the repo) that
 bench/cluster_quality.py and bench/cluster_make_mean.py read.
 
     .venv/bin/python bench/cluster_embed.py /work/shared/data/faces /tmp/organizer_faces_emb.npz
@@ -70,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         if not dets:
             continue
         crops = np.stack([crop_face(img.pixels, d.box, an.network.settings.margin) for d in dets])
-        f, m, a = an.network.raw(crops)
+        f, _, _ = an.network.raw(crops)
         f2, m2, a2 = an.network.raw(np.ascontiguousarray(crops[:, :, ::-1]))
+        # P(male) and age as the app computes them (faceres-deep average, calibrations)
+        attrs = an.network.analyse_crops(crops)
         top_l = an.network.settings.top_l
         rel = str(path.relative_to(args.root))
         s = 1.0 / img.scale
@@ -82,9 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             rows["size"].append([img.width, img.height])
             rows["feat"].append(f[i])
             rows["feat_flip"].append(f2[i])
-            rows["p_male"].append(m[i])
+            rows["p_male"].append(attrs[i].p_male)
             rows["p_male_flip"].append(m2[i])
-            rows["age"].append(float(expected_age(a[i:i + 1], top_l)[0]))
+            rows["age"].append(attrs[i].age)
             rows["age_flip"].append(float(expected_age(a2[i:i + 1], top_l)[0]))
         if n % 200 == 0:
             print(f"{n}/{len(images)} {time.time() - t0:.0f}s", flush=True)
