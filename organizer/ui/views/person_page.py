@@ -37,7 +37,7 @@ class PersonPage(QWidget):
         self.view.setViewMode(QListView.ViewMode.IconMode)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)
-        self.view.setUniformItemSizes(True)
+        self.view.setUniformItemSizes(False)
         self.view.setIconSize(QSize(PREVIEW_SIDE, PREVIEW_SIDE))
         self.view.setGridSize(QSize(PREVIEW_SIDE + 24, PREVIEW_SIDE + 72))
         self.view.setWordWrap(True)
