@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName(APP_ID)
+    from PySide6.QtGui import QIcon
+
+    from organizer import resources
+
+    app.setWindowIcon(QIcon(str(resources.icon_svg())))
     # The default style follows the system's light/dark colour scheme (Qt 6.5+); Fusion does so on every platform.
     app.setStyle("Fusion")
 

@@ -10,6 +10,7 @@ import sys
 from organizer import __version__
 from organizer import log as logsetup
 from organizer.cli import analyze
+from organizer.cli import desktop
 from organizer.cli import index
 from organizer.cli import people
 from organizer.cli import status
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_parser(sub)
     status.add_parser(sub)
     people.add_parsers(sub)
+    desktop.add_parser(sub)
     return parser
 
 
