@@ -67,10 +67,18 @@ def person_distances(inp: ClusterInput, persons: Sequence[PersonProfile],
         hists = np.stack([p.age_hist for p in persons]).astype(np.float64)
         d += age_table(float(params.age_weight))[ages] @ hists.T / counts[None, :]
     d = np.maximum(d, 0.0)
-    groups = np.asarray(inp.photo_groups)
+    # A new face cannot join a person who already has a face on the same photo. One pass over the items with
+    # a dictionary: comparing every person's photo set against all items (np.isin per person) held the GIL for
+    # seconds on string ids and froze the GUI thread.
+    persons_of_group: dict[object, list[int]] = {}
     for j, p in enumerate(persons):
-        if p.photo_groups:
-            d[np.isin(groups, list(p.photo_groups)), j] = np.inf
+        for g in p.photo_groups:
+            persons_of_group.setdefault(g, []).append(j)
+    if persons_of_group:
+        for i, g in enumerate(np.asarray(inp.photo_groups).tolist()):
+            js = persons_of_group.get(g)
+            if js:
+                d[i, js] = np.inf
     return d
 
 

@@ -178,7 +178,9 @@ class PeopleService:
         by_person: dict[int, list[int]] = defaultdict(list)
         for i in np.flatnonzero(items.person >= 0):
             by_person[int(items.person[i])].append(int(i))
-        profiles = [PersonProfile.from_members(pid, items.emb[m], items.birth[m], [items.groups[j] for j in m], params)
+        # photo-group ids as strings, exactly as cluster_input() passes them for the new items
+        profiles = [PersonProfile.from_members(pid, items.emb[m], items.birth[m], [str(items.groups[j]) for j in m],
+                                               params)
                     for pid, m in ((pid, np.array(m)) for pid, m in by_person.items())]
         joined = assign_to_persons(items.cluster_input(open_idx), profiles, params)
         new_person[open_idx] = joined

@@ -170,3 +170,13 @@ def test_people_json_contract(album: Album, library, tmp_path) -> None:
     assert set(f) == {"id", "media", "frame_ms", "box", "taken", "age", "p_male"}
     assert f["media"].startswith("/album/") and f["frame_ms"] is None and len(f["box"]) == 4
     dt.datetime.fromisoformat(f["taken"])
+
+
+def test_new_photo_with_two_look_alikes_gives_one_face_to_the_person(album: Album, library) -> None:
+    people = PeopleService(library)
+    list(people.recluster())
+    adult = max(people.list_persons(), key=lambda p: p.n_faces)
+    twins = album.photo([0, 0], dt.datetime(2022, 2, 2))  # two faces of the same look on one new photo
+    list(people.recluster(incremental=True))
+    owners = album.persons_by_face(people)
+    assert [owners.get(f) for f in twins].count(adult.id) == 1
