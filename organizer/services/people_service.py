@@ -214,25 +214,31 @@ class PeopleService:
         """
         with self._sessions() as s:
             # Plain SQL for the one query that reads every assigned face: SQLAlchemy cannot emit SQLite's
-            # INDEXED BY, which keeps it on the covering index (schema version 2) instead of the face rows
-            # with their embeddings, and plain tuples skip the ORM's per-row work.
-            rows = s.connection().exec_driver_sql(
-                "SELECT f.person_id, f.id, f.media_id, f.p_male, f.age, julianday(m.taken_at), f.score * f.w * f.h "
-                "FROM face AS f INDEXED BY ix_face_person_summary JOIN media AS m ON m.id = f.media_id "
-                "WHERE f.person_id IS NOT NULL AND m.status = ? ORDER BY f.person_id, f.media_id",
-                (MediaStatus.OK.value,),
-            ).all()
+            # INDEXED BY, which keeps it on the covering index (schema version 2) instead of the face rows with
+            # their embeddings, and plain tuples skip the ORM's per-row work. Photo dates and status come from
+            # a second, smaller query and are joined in numpy.
+            cur = s.connection().connection.cursor()  # the DBAPI cursor: plain tuples, straight into numpy
+            try:
+                faces = np.array(cur.execute(
+                    "SELECT person_id, id, media_id, p_male, age, score * w * h FROM face "
+                    "INDEXED BY ix_face_person_summary WHERE person_id IS NOT NULL ORDER BY person_id, media_id"
+                ).fetchall(), dtype=np.float64).reshape(-1, 6)
+                media_rows = np.array(cur.execute(
+                    "SELECT id, status = ?, julianday(taken_at) FROM media ORDER BY id", (MediaStatus.OK.value,)
+                ).fetchall(), dtype=np.float64).reshape(-1, 3)
+            finally:
+                cur.close()
             persons = {p.id: (p.name, p.hidden) for p in s.execute(select(Person.id, Person.name, Person.hidden))}
-        if not rows:
+        if not len(faces):
             return []
-        cols = list(zip(*rows, strict=True))
-        pid = np.asarray(cols[0], dtype=np.int64)
-        media = np.asarray(cols[2], dtype=np.int64)
-        p_male = np.array([np.nan if v is None else v for v in cols[3]], dtype=np.float64)
-        age = np.array([np.nan if v is None else v for v in cols[4]], dtype=np.float64)
-        jd = np.array([np.nan if v is None else v for v in cols[5]], dtype=np.float64)
-        area = np.array([0.0 if v is None else v for v in cols[6]], dtype=np.float64)
-        face_ids = np.asarray(cols[1], dtype=np.int64)
+        # None became NaN; ids are exact in float64 far beyond any library's size
+        pos = np.searchsorted(media_rows[:, 0], faces[:, 2])
+        faces = faces[media_rows[pos, 1] == 1.0]  # faces of readable, present media only
+        if not len(faces):
+            return []
+        pid, face_ids, media = (faces[:, k].astype(np.int64) for k in (0, 1, 2))
+        p_male, age, area = faces[:, 3], faces[:, 4], np.nan_to_num(faces[:, 5])
+        jd = media_rows[np.searchsorted(media_rows[:, 0], faces[:, 2]), 2]
         birth = 1970.0 + (jd - 2440587.5) / 365.2425 - age  # photo year (fractional) minus the face's age
         starts = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
         group = np.cumsum(np.r_[False, pid[1:] != pid[:-1]])  # rows are ordered by person
