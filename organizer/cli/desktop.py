@@ -49,7 +49,14 @@ def install(prefix: Path) -> list[Path]:
     desktop.write_text("\n".join(lines) + "\n", encoding="utf-8")
     icon = icons / f"{APP_ID}.svg"
     shutil.copyfile(resources.icon_svg(), icon)
-    return [desktop, icon]
+    written = [desktop, icon]
+    # PNG sizes too, for desktops and docks that do not draw SVG icons
+    for png in sorted(resources.path("icons/hicolor").glob(f"*/apps/{APP_ID}.png")):
+        dest = prefix / "icons" / "hicolor" / png.parent.parent.name / "apps" / png.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, dest)
+        written.append(dest)
+    return written
 
 
 def run(args: argparse.Namespace) -> int:

@@ -40,6 +40,8 @@ def test_install_desktop_writes_entry_and_icon(tmp_path: Path) -> None:
     desktop = tmp_path / "applications" / f"{APP_ID}.desktop"
     icon = tmp_path / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg"
     assert desktop.is_file() and icon.read_bytes() == resources.icon_svg().read_bytes()
+    for size in (48, 128, 256):
+        assert (tmp_path / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png").is_file()
     exec_line = _entry(desktop)["Exec"]
     assert "organizer" in exec_line
     assert Path(exec_line.split(" ")[0]).is_absolute()
