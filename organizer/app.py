@@ -39,6 +39,21 @@ def _engine_factory() -> Callable:
     return make
 
 
+def _check_models(parent) -> None:
+    """Verify the model files at start-up (sha256, ~0.1 s) so a broken install is named before any indexing."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from organizer.core.errors import ModelError
+    from organizer.vision.models import ModelStore
+
+    try:
+        ModelStore().verify_all()
+    except ModelError as e:
+        log.error("%s", e)
+        QMessageBox.critical(parent, APP_NAME, f"{e}\n\nPhotos cannot be analysed until this is fixed; "
+                                               "the library can still be browsed.")
+
+
 def settle_gc() -> None:
     """Move everything loaded at start-up out of the garbage collector's reach.
 
@@ -95,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                      settings=QSettings())
     window = MainWindow(ctx)
     window.show()
+    _check_models(window)
     settle_gc()
     try:
         return app.exec()
