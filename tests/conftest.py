@@ -31,6 +31,16 @@ def manifest(faces_dir: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+@pytest.fixture
+def library(tmp_path):
+    """A real library file (SQLite, migrated) in the test's temp dir; yields its sessionmaker."""
+    from organizer.db.engine import open_library
+
+    engine, sessions = open_library(tmp_path / "lib.sqlite")
+    yield sessions
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def analyzer():
     """One FaceAnalyzer (real ONNX models) for the whole run: loading them once saves seconds per test."""

@@ -15,6 +15,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from dataclasses import field
+from typing import BinaryIO
 
 import cv2
 import numpy as np
@@ -88,16 +89,14 @@ class DecodedImage:
         return self.pixels.shape[1] / self.width
 
 
-def read_bytes(path: str | bytes | os.PathLike[str]) -> bytes:
-    """Read a whole file, turning OS errors into a :class:`MediaError` with a plain message."""
+def open_media(path: str | bytes | os.PathLike[str]) -> BinaryIO:
+    """Open a media file for reading, turning OS errors into a :class:`MediaError` with a plain message.
+
+    Also refuses empty files. Any file name works (bytes or surrogate-escaped text): the caller passes the
+    file object on instead of the path.
+    """
     try:
-        size = os.stat(path).st_size
-        if size == 0:
-            raise MediaError("empty file (0 bytes)")
-        if size > MAX_FILE_BYTES:
-            raise MediaError(f"file too large ({size / 2**20:.0f} MiB)")
-        with open(path, "rb") as f:
-            return f.read()
+        f = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     except FileNotFoundError as e:
         raise MediaError("file not found (deleted or moved during the scan?)") from e
     except PermissionError as e:
@@ -106,6 +105,22 @@ def read_bytes(path: str | bytes | os.PathLike[str]) -> bytes:
         raise MediaError("is a directory") from e
     except OSError as e:
         raise MediaError(f"cannot read file: {e.strerror or e}") from e
+    if os.fstat(f.fileno()).st_size == 0:
+        f.close()
+        raise MediaError("empty file (0 bytes)")
+    return f
+
+
+def read_bytes(path: str | bytes | os.PathLike[str]) -> bytes:
+    """Read a whole file (see :func:`open_media` for the errors), refusing files over ``MAX_FILE_BYTES``."""
+    with open_media(path) as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise MediaError(f"file too large ({size / 2**20:.0f} MiB)")
+        try:
+            return f.read()
+        except OSError as e:
+            raise MediaError(f"cannot read file: {e.strerror or e}") from e
 
 
 def probe(data: bytes) -> ImageHeader:

@@ -22,6 +22,7 @@ from organizer.media.dates import TakenAt
 from organizer.media.dates import from_aware
 from organizer.media.dates import is_plausible
 from organizer.media.dates import parse_iso_datetime
+from organizer.media.decode import open_media
 
 log = logging.getLogger(__name__)
 
@@ -114,17 +115,8 @@ def read_video(path: str | bytes | os.PathLike[str], policy: FramePolicy | None 
     import av  # imported here: the worker process needs it, the GUI process may not
 
     policy = policy or FramePolicy()
+    f = open_media(path)  # a file object: FFmpeg's own file names must be UTF-8
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below; a file object avoids FFmpeg's UTF-8 file names
-    except FileNotFoundError as e:
-        raise MediaError("file not found (deleted or moved during the scan?)") from e
-    except PermissionError as e:
-        raise MediaError("permission denied") from e
-    except OSError as e:
-        raise MediaError(f"cannot read file: {e.strerror or e}") from e
-    try:
-        if os.fstat(f.fileno()).st_size == 0:
-            raise MediaError("empty file (0 bytes)")
         try:
             container = av.open(f, mode="r", metadata_errors="replace")
         except av.FFmpegError as e:

@@ -13,7 +13,6 @@ from organizer.core.types import Box
 from organizer.core.types import Detection
 from organizer.core.types import Face
 from organizer.core.types import FaceAttributes
-from organizer.db.engine import open_library
 from organizer.media.decode import DecodedImage
 
 
@@ -46,13 +45,6 @@ def write_jpeg(path, seed: int, size=(64, 48)) -> None:
     assert ok
     with open(path, "wb") as f:
         f.write(buf.tobytes())
-
-
-@pytest.fixture
-def library(tmp_path):
-    engine, sessions = open_library(tmp_path / "lib.sqlite")
-    yield sessions
-    engine.dispose()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from sqlalchemy import insert
 from sqlalchemy import select
 
 from organizer.cluster import ClusterParams
-from organizer.db.engine import open_library
 from organizer.db.models import DecidedBy
 from organizer.db.models import Face
 from organizer.db.models import LibraryFolder
@@ -34,13 +33,6 @@ ALBUM = {
     "kevin_costner": 3,
 }
 GROUP = "_groups/deepface_couple.jpg"
-
-
-@pytest.fixture
-def library(tmp_path):
-    engine, sessions = open_library(tmp_path / "lib.sqlite")
-    yield sessions
-    engine.dispose()
 
 
 @pytest.fixture
