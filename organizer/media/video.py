@@ -196,3 +196,46 @@ def _decode_samples(container, stream, times: list[float], max_side: int):
             raise
         log.info("Video decoding stopped early: %s", e)
     return out, rotation, size
+
+
+def read_frame(path: str | bytes | os.PathLike[str], t: float, max_side: int = 1280) -> NDArray[np.uint8]:
+    """The upright RGB frame shown at ``t`` seconds (the first one at or after it), longer side at most ``max_side``.
+
+    Seeks to the key frame before ``t`` and decodes from there, so a frame late in a long clip costs about one
+    group of pictures, not the whole clip. A ``t`` past the end gives the last frame.
+
+    Raises:
+        MediaError: the file cannot be opened or no frame can be decoded.
+    """
+    import av
+
+    f = open_media(path)
+    try:
+        try:
+            container = av.open(f, mode="r", metadata_errors="replace")
+        except av.FFmpegError as e:
+            raise MediaError(f"not a video, or a video format that cannot be read: {e}") from e
+        with container:
+            if not container.streams.video:
+                raise MediaError("no video stream")
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            if t > 0:
+                container.seek(int(t * 1e6), backward=True, any_frame=False)  # in AV_TIME_BASE (microseconds)
+            last = None
+            for frame in container.decode(stream):
+                last = frame
+                if frame.time is None or float(frame.time) + 1e-3 >= t:
+                    break
+            if last is None:
+                raise MediaError("no frame could be decoded")
+            s = min(1.0, max_side / max(last.width, last.height))
+            rgb = last.to_ndarray(format="rgb24", width=max(2, round(last.width * s)),
+                                  height=max(2, round(last.height * s)))
+            return _upright(rgb, int(getattr(last, "rotation", 0) or 0))
+    except MediaError:
+        raise
+    except Exception as e:  # FFmpeg errors of every kind
+        raise MediaError(f"broken video: {e}") from e
+    finally:
+        f.close()

@@ -46,6 +46,8 @@ from organizer.ui.dialogs.settings import SettingsDialog
 from organizer.ui.dialogs.settings import load_cluster_params
 from organizer.ui.dialogs.settings import load_frame_policy
 from organizer.ui.dialogs.viewer import PhotoViewer
+from organizer.ui.images import display_path
+from organizer.ui.images import local_path
 from organizer.ui.models.person_model import UNSORTED_ID
 from organizer.ui.models.person_model import PersonGridModel
 from organizer.ui.models.person_model import display_name
@@ -110,6 +112,12 @@ class MainWindow(QMainWindow):
         self._refresh_running = False
         self._current_person: int | None = None
         self._page_generation = 0
+        self.viewer: PhotoViewer | None = None
+        self.settings_dialog: SettingsDialog | None = None
+        self._errors_before_run: int | None = None
+        self._folder_paths: dict[int, str] = {}
+        self._chart_persons: list = []
+        self._chart_stale = False
         self.people.params = load_cluster_params(self.settings, self.people.params)
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -135,6 +143,7 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.page, "&Photos")
         self.tabs.addTab(self.chart, "&Demography")
+        self.tabs.currentChanged.connect(lambda _i: self._update_chart())
         split = QSplitter()
         split.addWidget(self.people_panel)
         split.addWidget(self.tabs)
@@ -165,6 +174,8 @@ class MainWindow(QMainWindow):
 
         self.folder_list = QListWidget()
         self.folder_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.folder_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # full path in the tooltip
+        self.folder_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.folders_dock = QDockWidget("Library Folders", self)
         self.folders_dock.setObjectName("folders")
         box = QWidget()
@@ -185,6 +196,8 @@ class MainWindow(QMainWindow):
         self.error_list = QTreeWidget()
         self.error_list.setHeaderLabels(["File", "Problem"])
         self.error_list.setRootIsDecorated(False)
+        self.error_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # the file name end is what matters
+        self.error_list.setUniformRowHeights(True)
         self.errors_dock = QDockWidget("Errors", self)
         self.errors_dock.setObjectName("errors")
         self.errors_dock.setWidget(self.error_list)
@@ -270,6 +283,10 @@ class MainWindow(QMainWindow):
         split = self.settings.value("window/splitter")
         if split is not None:
             self.splitter.restoreState(split)
+        else:
+            # Two columns of persons beside the photos on a first start (the rest goes to the photos).
+            grid = self.people_panel.view.gridSize().width() + 2 * self.people_panel.view.spacing()
+            self.splitter.setSizes([2 * grid + 40, max(400, self.width() - 2 * grid - 300)])
         self.people_panel.hidden_check.setChecked(self.settings.value("people/show_hidden", False, type=bool))
         self.people_panel.sort_combo.setCurrentIndex(int(self.settings.value("people/sort", 0)))
 
@@ -288,12 +305,21 @@ class MainWindow(QMainWindow):
         self.pools.wait()
         super().closeEvent(event)
 
-    def open_settings(self) -> None:
+    def open_settings(self) -> SettingsDialog:
+        """Shows the settings (window-modal, not blocking); OK saves them, and Re-cluster and indexing use them."""
         frames = load_frame_policy(self.settings, FramePolicy())
         dlg = SettingsDialog(self.people.params, frames, self)
-        if dlg.exec():
-            dlg.save(self.settings)
-            self.people.params = load_cluster_params(self.settings, self.people.params)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self._settings_accepted(dlg))
+        self.settings_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def _settings_accepted(self, dlg: SettingsDialog) -> None:
+        dlg.save(self.settings)
+        self.settings.sync()
+        self.people.params = load_cluster_params(self.settings, self.people.params)
+        self.status_label.setText("Settings saved; Re-cluster (Ctrl+R) applies the clustering ones to every face")
 
     # ------------------------------------------------------------------------------------------- refresh
 
@@ -307,10 +333,15 @@ class MainWindow(QMainWindow):
         people, browse = self.people, self.browse
 
         def load() -> _Snapshot:
-            return _Snapshot(people.list_persons(include_hidden=include_hidden), len(people.unassigned_faces()),
+            return _Snapshot(people.list_persons(include_hidden=include_hidden), browse.unsorted_count(),
                              browse.folders(), browse.errors())
 
         self.pools.run(self.pools.io, load, self._apply_snapshot, self._refresh_failed)
+
+    def _update_chart(self) -> None:
+        if self._chart_stale and self.tabs.currentWidget() is self.chart:
+            self._chart_stale = False
+            self.chart.set_persons(self._chart_persons)
 
     def _refresh_failed(self, e: BaseException) -> None:
         self._refresh_running = False
@@ -322,20 +353,33 @@ class MainWindow(QMainWindow):
         self.person_model.set_persons(snap.persons, snap.unsorted)
         if current is not None:
             self.people_panel.select_person(current)
-        self.chart.set_persons(snap.persons)
+        # The chart is drawn when it is shown: 5 000 persons cost ~50 ms the first screen does not need.
+        self._chart_persons, self._chart_stale = snap.persons, True
+        self._update_chart()
         self.folder_list.clear()
+        # Paths stay in Python: a QString would drop the bytes of names that are not UTF-8, and rescan another path.
+        self._folder_paths = {f.id: f.path for f in snap.folders}
         for f in snap.folders:
-            it = QListWidgetItem(f"{f.path}  ({f.n_media})")
+            it = QListWidgetItem(f"{display_path(f.path)}  ({f.n_media})")
             it.setData(Qt.ItemDataRole.UserRole, f.id)
-            it.setData(Qt.ItemDataRole.UserRole + 1, f.path)
-            it.setToolTip(f"{f.path}\nlast scanned: {f.last_scan_at or 'never'}")
+            it.setToolTip(f"{display_path(f.path)}\nlast scanned: {f.last_scan_at or 'never'}")
             self.folder_list.addItem(it)
         self.error_list.clear()
         for err in snap.errors:
-            QTreeWidgetItem(self.error_list, [err.path, err.message])
+            item = QTreeWidgetItem(self.error_list, [display_path(err.path), err.message])
+            item.setToolTip(0, display_path(err.path))
+            item.setToolTip(1, err.message)
         self.errors_dock.setWindowTitle(f"Errors ({len(snap.errors)})")
-        if snap.errors and not self.errors_dock.isVisible() and self._index_worker is not None:
+        if snap.errors:
+            # Paths get what they need, up to two thirds of the panel; the messages get the rest.
+            self.error_list.resizeColumnToContents(0)
+            self.error_list.setColumnWidth(0, min(self.error_list.columnWidth(0),
+                                                  max(200, self.error_list.viewport().width() * 2 // 3)))
+        if self._errors_before_run is not None and len(snap.errors) > self._errors_before_run:
+            # Indexing found new unreadable files (maybe only in the refresh after it ended): show them, once.
+            self._errors_before_run = None
             self.errors_dock.show()
+            self.resizeDocks([self.errors_dock], [150], Qt.Orientation.Vertical)  # room left for the grids
         has_library = bool(snap.folders or snap.persons or snap.unsorted)
         self.stack.setCurrentIndex(1 if has_library or self._index_worker is not None else 0)
         if self._current_person is not None:
@@ -378,18 +422,17 @@ class MainWindow(QMainWindow):
         if not self.people_panel.select_person(person_id):
             self.show_person(person_id)
 
-    def open_photo(self, photo) -> None:
+    def open_photo(self, photo) -> PhotoViewer | None:
+        """Opens a photo (or the video frame) with every face box and name, without blocking the window."""
         if photo is None:
-            return
+            return None
         faces = [f for f in self.browse.media_faces(photo.media_id) if f.frame_s == photo.frame_s]
         full = (photo.width, photo.height) if photo.width and photo.height else None
-        if photo.kind == "video":
-            from PySide6.QtCore import QUrl
-            from PySide6.QtGui import QDesktopServices
-
-            QDesktopServices.openUrl(QUrl.fromLocalFile(photo.path))
-            return
-        PhotoViewer(photo.path, faces, photo.face_id, full, self).exec()
+        frame_s = (photo.frame_s or 0.0) if photo.kind == "video" else None
+        self.viewer = PhotoViewer(photo.path, faces, photo.face_id, full, frame_s, self)
+        self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.viewer.open()
+        return self.viewer
 
     def open_selected_photo(self) -> None:
         photos = self.page.selected_photos()
@@ -525,7 +568,7 @@ class MainWindow(QMainWindow):
         self.dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        paths = [local_path(u) for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
             self.index_paths(paths)
@@ -536,14 +579,14 @@ class MainWindow(QMainWindow):
             self.index_paths([path])
 
     def rescan_all(self) -> None:
-        paths = [self.folder_list.item(i).data(Qt.ItemDataRole.UserRole + 1) for i in range(self.folder_list.count())]
+        paths = list(self._folder_paths.values())
         if paths:
             self.index_paths(paths)
 
     def rescan_selected(self) -> None:
         it = self.folder_list.currentItem()
         if it is not None:
-            self.index_paths([it.data(Qt.ItemDataRole.UserRole + 1)])
+            self.index_paths([self._folder_paths[it.data(Qt.ItemDataRole.UserRole)]])
 
     def remove_selected_folder(self) -> None:
         it = self.folder_list.currentItem()
@@ -571,6 +614,7 @@ class MainWindow(QMainWindow):
         self._index_worker = w
         self._index_t0 = time.monotonic()
         self._faces_seen = self._faces_clustered = 0
+        self._errors_before_run = self.error_list.topLevelItemCount()
         self.stack.setCurrentIndex(1)
         self.status_label.setText(f"Scanning {', '.join(paths)}…")
         self.progress.setRange(0, 0)
@@ -597,19 +641,22 @@ class MainWindow(QMainWindow):
             rate = p.done / max(now - self._index_t0, 1e-6)
             eta = (p.total - p.done) / rate if rate > 0 else 0
             name = os.path.basename(p.path) if p.path else ""
+            if self._index_worker is not None and self._index_worker.paused:
+                return  # the file that was being analysed when Pause was pressed: keep saying "Paused"
             self.status_label.setText(f"Indexing {name}   {p.faces} faces, {p.errors} errors   "
                                       f"ETA {int(eta // 60)}:{int(eta % 60):02d}")
 
     def set_paused(self, paused: bool) -> None:
+        # The label follows the button even with no run (it is unchecked when a run ends, paused or not).
+        self.pause_button.setText("Resume" if paused else "Pause")
         if self._index_worker is None:
             return
         if paused:
             self._index_worker.pause()
-            self.pause_button.setText("Resume")
             self.status_label.setText("Paused")
         else:
             self._index_worker.resume()
-            self.pause_button.setText("Pause")
+            self.status_label.setText("Resuming…")
 
     def cancel_indexing(self) -> None:
         self._index_queue.clear()

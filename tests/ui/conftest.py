@@ -132,3 +132,82 @@ def seed_persons(sessions, n_persons: int, faces_per_person: int = 2, hidden: tu
 def seed():
     """``seed(sessions, n_persons, ...)``: see :func:`seed_persons`."""
     return seed_persons
+
+
+def add_media(sessions, path, size: tuple[int, int], faces, kind: str = "photo",
+              taken: dt.datetime = dt.datetime(2010, 6, 1)) -> list[int]:
+    """One real file in the library with faces ``[(person id or None, frame_s, (x, y, w, h)), ...]``.
+
+    Returns the face ids in the given order. Persons named in ``faces`` must exist (see :func:`add_person`).
+    """
+    with sessions.begin() as s:
+        m = Media(path=str(path), size=1, mtime_ns=1, kind=MediaKind.VIDEO if kind == "video" else MediaKind.PHOTO,
+                  status=MediaStatus.OK, width=size[0], height=size[1], taken_at=taken)
+        s.add(m)
+        s.flush()
+        rows = [Face(media_id=m.id, frame_s=t, x=b[0], y=b[1], w=b[2], h=b[3], score=0.99,
+                     embedding=np.zeros(16, "<f4").tobytes(), embedding_model="fake", embedding_dim=16, p_male=0.5,
+                     age=30.0, person_id=pid, assigned_by=DecidedBy.ALGORITHM if pid else None)
+                for pid, t, b in faces]
+        s.add_all(rows)
+        s.flush()
+        return [f.id for f in rows]
+
+
+def add_person(sessions, name: str | None = None) -> int:
+    with sessions.begin() as s:
+        p = Person(name=name)
+        s.add(p)
+        s.flush()
+        return p.id
+
+
+def make_video(path, seconds: float = 2.0, fps: int = 10, size: tuple[int, int] = (160, 120)) -> None:
+    """A tiny real H.264/MPEG-4 clip: plain red frames in the first second, plain blue ones after."""
+    import av
+
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for i in range(int(seconds * fps)):
+            rgb = np.zeros((size[1], size[0], 3), np.uint8)
+            rgb[..., 0 if i < fps else 2] = 255
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+@pytest.fixture
+def build():
+    """``build.person(sessions, name)``, ``build.media(sessions, path, size, faces, ...)``, ``build.video(path)``."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(person=add_person, media=add_media, video=make_video)
+
+
+@pytest.fixture
+def dark_palette():
+    """A dark QPalette like a system dark scheme's: dark base, light text, grey disabled text."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtGui import QPalette
+
+    pal = QPalette(QColor(53, 53, 58), QColor(45, 45, 50))  # window, button: Qt derives the rest, then overrides
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        pal.setColor(group, QPalette.ColorRole.Base, QColor(30, 30, 34))
+        pal.setColor(group, QPalette.ColorRole.Text, QColor(235, 235, 235))
+        pal.setColor(group, QPalette.ColorRole.WindowText, QColor(235, 235, 235))
+    pal.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(120, 120, 120))
+    return pal
+
+
+@pytest.fixture
+def app_palette(qapp):
+    """``app_palette(pal)`` sets the application palette as the system does when it switches scheme; restored after."""
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    before = QPalette(qapp.palette())
+    yield QApplication.setPalette
+    QApplication.setPalette(before)

@@ -32,7 +32,7 @@ def _drop(widget, paths) -> None:
     assert ev.isAccepted()
 
 
-def test_drop_folder_indexes_and_persons_appear(make_window, qtbot, album, analyzer_engine):
+def test_drop_folder_indexes_and_persons_appear(make_window, qtbot, album, analyzer_engine, app_palette, dark_palette):
     w = make_window(lambda: analyzer_engine)
     w.resize(1280, 820)
     w.show()
@@ -59,3 +59,7 @@ def test_drop_folder_indexes_and_persons_appear(make_window, qtbot, album, analy
     w.tabs.setCurrentWidget(w.chart)
     qtbot.wait(100)
     assert w.grab().save(str(ARTIFACTS / "main_window_demography.png"))
+    app_palette(dark_palette)  # the system switching to its dark scheme
+    w.tabs.setCurrentWidget(w.page)
+    qtbot.wait(100)
+    assert w.grab().save(str(ARTIFACTS / "main_window_dark.png"))

@@ -145,8 +145,6 @@ class PersonGridModel(QAbstractListModel):
             return self._thumbs.get(p.cover_face_id)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{display_name(p)}: {p.n_faces} faces in {p.n_photos} photos" + (" (hidden)" if p.hidden else "")
-        if role == Qt.ItemDataRole.ForegroundRole and p.hidden:
-            return Qt.GlobalColor.gray
         return {Role.PersonId: p.id, Role.PhotoCount: p.n_photos, Role.FaceCount: p.n_faces, Role.Gender: p.gender,
                 Role.BirthYear: p.birth_year, Role.Hidden: p.hidden, Role.CoverFaceId: p.cover_face_id,
                 Role.Summary: p}.get(role)

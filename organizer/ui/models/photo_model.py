@@ -14,22 +14,24 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtCore import QModelIndex
 from PySide6.QtCore import QPersistentModelIndex
 from PySide6.QtCore import QRectF
-from PySide6.QtCore import QSize
 from PySide6.QtCore import Qt
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtGui import QImage
-from PySide6.QtGui import QImageReader
 from PySide6.QtGui import QPainter
 from PySide6.QtGui import QPen
 from PySide6.QtGui import QPixmap
 
 from organizer.services.browse_service import BrowseService
 from organizer.services.browse_service import PhotoOfPerson
+from organizer.ui.images import read_image
+from organizer.ui.images import read_video_frame
 from organizer.ui.models.person_model import FACES_MIME
 from organizer.ui.workers import Pools
 
 PREVIEW_SIDE = 200
+#: Previews rendered per io-pool task.
+FETCH_BATCH = 4
 HIGHLIGHT = QColor(255, 196, 0)
 OTHER = QColor(255, 255, 255, 200)
 
@@ -49,24 +51,27 @@ class PhotoRow:
     age_at_photo: float | None
 
 
-def render_preview(browse: BrowseService, p: PhotoOfPerson, side: int = PREVIEW_SIDE) -> QImage:
+def render_preview(browse: BrowseService, p: PhotoOfPerson, side: int = PREVIEW_SIDE,
+                   frames: dict[tuple[str, float], QImage] | None = None) -> QImage:
     """A preview of the whole photo with every face box, the person's face highlighted (runs on a pool thread).
 
-    Videos show the stored face crop of the frame where the person appears.
+    Videos show the frame in which the person appears, with that frame's face boxes; when the frame cannot be
+    decoded any more (file moved, codec gone), the face crop stored at indexing stands in for it.
     """
     if p.kind == "video":
-        data = browse.face_thumbnails([p.face_id]).get(p.face_id)
-        img = QImage.fromData(data) if data else QImage()
-        return img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio) if not img.isNull() else img
-    reader = QImageReader(p.path)
-    reader.setAutoTransform(True)  # EXIF orientation: the boxes are in upright pixels
-    stored = reader.size()
-    if stored.isValid() and stored.width() > 0 and stored.height() > 0:
-        # Scaling happens before the EXIF rotation, so scale the stored size; the boxes are mapped below from the
-        # image actually read, whatever its orientation.
-        scale = min(side / max(stored.width(), stored.height()), 1.0)
-        reader.setScaledSize(QSize(max(1, round(stored.width() * scale)), max(1, round(stored.height() * scale))))
-    img = reader.read()
+        # Several faces of one frame share one decode (``frames``: a memo for the batch being rendered).
+        key = (p.path, p.frame_s or 0.0)
+        img = frames.get(key) if frames is not None else None
+        if img is None:
+            img = read_video_frame(p.path, key[1], side)
+            if frames is not None:
+                frames[key] = img
+        if img.isNull():
+            data = browse.face_thumbnails([p.face_id]).get(p.face_id)
+            img = QImage.fromData(data) if data else QImage()
+            return img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio) if not img.isNull() else img
+    else:
+        img = read_image(p.path, side)
     if img.isNull():
         return img
     img = img.convertToFormat(QImage.Format.Format_RGB32)
@@ -177,11 +182,17 @@ class PhotoGridModel(QAbstractListModel):
             return
         self._in_flight.update(p.face_id for p in todo)
         gen, browse = self._generation, self._browse
+        # Small batches, so previews appear as they are made and the io pool's threads share the work; the faces
+        # of one video frame stay in one batch (sorted next to each other) to share its decode.
+        todo.sort(key=lambda p: (p.path, p.frame_s or 0.0))
+        for i in range(0, len(todo), FETCH_BATCH):
+            batch = todo[i:i + FETCH_BATCH]
 
-        def work() -> dict[int, QImage]:
-            return {p.face_id: render_preview(browse, p) for p in todo}
+            def work(batch=batch) -> dict[int, QImage]:
+                frames: dict[tuple[str, float], QImage] = {}
+                return {p.face_id: render_preview(browse, p, frames=frames) for p in batch}
 
-        self._pools.run(self._pools.io, work, lambda res, g=gen: self._arrived(g, res))
+            self._pools.run(self._pools.io, work, lambda res, g=gen: self._arrived(g, res))
 
     def _arrived(self, generation: int, images: dict[int, QImage]) -> None:
         if generation != self._generation:

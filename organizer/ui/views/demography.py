@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtCore import QPointF
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox
 from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLabel
@@ -32,8 +35,9 @@ class DemographyChart(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        # The plot follows the window's palette (light or dark) rather than pyqtgraph's fixed black.
-        self.plot = pg.PlotWidget(background=self.palette().base().color())
+        # The plot follows the window's palette (light or dark) rather than pyqtgraph's fixed black: see
+        # _apply_palette, run again whenever the palette changes (the system switching between light and dark).
+        self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
@@ -57,6 +61,24 @@ class DemographyChart(QWidget):
         self._segments: list[tuple[AgeSegment, float, float]] = []
         self._names: dict[int, str] = {}
         self._items: list[pg.BarGraphItem] = []
+        self._apply_palette()
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def _apply_palette(self) -> None:
+        pal = self.palette()
+        base, text = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
+        self.plot.setBackground(base)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setPen(pg.mkPen(pal.color(QPalette.ColorRole.Mid)))
+            axis.setTextPen(pg.mkPen(text))
+        self._colour_legend()
+        for item in self._items:
+            item.setOpts(pen=pg.mkPen(base, width=1))  # segment separators in the background colour
 
     def set_persons(self, persons: Sequence, year: int | None = None) -> None:
         """``persons``: PersonSummary-like objects (``id``, ``name``, ``gender``, ``birth_year``)."""
@@ -82,11 +104,25 @@ class DemographyChart(QWidget):
                 self._segments.append((s, left[s.range_index], left[s.range_index] + len(s.person_ids)))
                 left[s.range_index] += len(s.person_ids)
             item = pg.BarGraphItem(x0=x0, y=ys, width=widths, height=BAR_HEIGHT, brush=pg.mkBrush(*COLOURS[gender]),
-                                   pen=pg.mkPen(255, 255, 255, 160), name=gender or "unknown")
+                                   pen=pg.mkPen(self.palette().color(QPalette.ColorRole.Base), width=1),
+                                   name=gender or "unknown")
             self.plot.addItem(item)
             self._items.append(item)
-        self.plot.setXRange(0, max([*left, 1.0]) * 1.05, padding=0)
+        most = int(max([*left, 1.0]))
+        step = max(1, math.ceil(most / 8))  # whole persons only, about eight ticks, starting at 0
+        self.plot.getAxis("bottom").setTicks([[(i, str(i)) for i in range(0, most + step, step)], []])
+        self.plot.setXRange(0, most * 1.05, padding=0)
+        self._colour_legend()
         self.combo.hide()
+
+    def _colour_legend(self) -> None:
+        legend = self.plot.plotItem.legend
+        if legend is None:
+            return
+        text = self.palette().color(QPalette.ColorRole.Text)
+        legend.setLabelTextColor(text)  # for labels added later; the existing ones are drawn again:
+        for _sample, label in legend.items:
+            label.setText(label.text, color=text)
 
     def segments(self) -> list[tuple[AgeSegment, float, float]]:
         """(segment, left, right) in plot coordinates."""

@@ -18,6 +18,8 @@ from organizer.ui.models.person_model import PersonFilterProxy
 from organizer.ui.models.person_model import PersonGridModel
 from organizer.ui.models.person_model import Role
 from organizer.ui.models.person_model import SortKey
+from organizer.ui.views.person_delegate import ICON_SIDE
+from organizer.ui.views.person_delegate import PersonDelegate
 
 
 class PeopleView(QListView):
@@ -29,9 +31,10 @@ class PeopleView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)
-        self.setIconSize(QSize(96, 96))
-        self.setGridSize(QSize(150, 150))
-        self.setWordWrap(True)
+        self.delegate = PersonDelegate(self)
+        self.setItemDelegate(self.delegate)
+        self.setIconSize(QSize(ICON_SIDE, ICON_SIDE))
+        self.setGridSize(PersonDelegate.cell_size(self.font()))
         self.setSpacing(4)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
@@ -53,6 +56,7 @@ class PeoplePanel(QWidget):
         self.proxy = PersonFilterProxy(self)
         self.proxy.setSourceModel(model)
         self.filter_edit = QLineEdit(placeholderText="Filter by name", clearButtonEnabled=True)
+        self.filter_edit.setMinimumWidth(self.filter_edit.fontMetrics().horizontalAdvance("Filter by name") + 40)
         self.filter_edit.textChanged.connect(self.proxy.set_text)
         self.sort_combo = QComboBox()
         self.sort_combo.addItems(["Most photos", "Name", "Birth year"])

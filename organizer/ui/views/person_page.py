@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QModelIndex
 from PySide6.QtCore import QSize
 from PySide6.QtCore import Qt
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractItemView
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QListView
+from PySide6.QtWidgets import QStyledItemDelegate
+from PySide6.QtWidgets import QStyleOptionViewItem
 from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
 
@@ -16,6 +19,17 @@ from organizer.services.browse_service import PhotoOfPerson
 from organizer.ui.models.photo_model import PREVIEW_SIDE
 from organizer.ui.models.photo_model import PhotoGridModel
 from organizer.ui.models.photo_model import PhotoRole
+
+
+class PhotoDelegate(QStyledItemDelegate):
+    """The default painting, in cells of one size: any preview (up to the icon size) and two caption lines.
+
+    The view lays out uniform items from one item's size hint; without this that would be the first preview's
+    (or its placeholder's) size, clipping taller previews and the captions of the others.
+    """
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return QSize(PREVIEW_SIDE + 8, PREVIEW_SIDE + 2 * option.fontMetrics.height() + 12)
 
 
 class PersonPage(QWidget):
@@ -37,7 +51,9 @@ class PersonPage(QWidget):
         self.view.setViewMode(QListView.ViewMode.IconMode)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)
-        self.view.setUniformItemSizes(False)
+        # Uniform: the layout asks one item for its size, so only the photos on screen are rendered (videos decoded).
+        self.view.setUniformItemSizes(True)
+        self.view.setItemDelegate(PhotoDelegate(self.view))
         self.view.setIconSize(QSize(PREVIEW_SIDE, PREVIEW_SIDE))
         self.view.setGridSize(QSize(PREVIEW_SIDE + 24, PREVIEW_SIDE + 72))
         self.view.setWordWrap(True)

@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: MIT
+"""Photos and video frames as upright QImages, read by Python rather than by Qt's file name handling.
+
+Qt converts a file name to a QString, which drops the surrogate-escaped bytes of names that are not valid UTF-8,
+so ``QImageReader(path)`` would open the wrong file or none. The bytes are read here with Python's ``open`` and
+decoded from memory (Qt's reader keeps its cheap scaled JPEG decoding that way); what Qt cannot decode (HEIC,
+odd TIFFs) goes through the project's own decoder. Safe on pool threads: only QImage, never QPixmap.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from urllib.parse import quote_from_bytes
+from urllib.parse import unquote_to_bytes
+
+import numpy as np
+from numpy.typing import NDArray
+from PySide6.QtCore import QBuffer
+from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QIODevice
+from PySide6.QtCore import QSize
+from PySide6.QtCore import Qt
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QImage
+from PySide6.QtGui import QImageReader
+
+from organizer.core.errors import MediaError
+from organizer.media.decode import decode
+from organizer.media.decode import read_bytes
+from organizer.media.video import read_frame
+
+log = logging.getLogger(__name__)
+
+
+def display_path(path: str) -> str:
+    """A file name fit for a label: bytes that are not UTF-8 (surrogate-escaped) shown as U+FFFD, not dropped."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "replace")
+
+
+def file_url(path: str) -> QUrl:
+    """A ``file:`` URL of the exact bytes of the name (``QUrl.fromLocalFile`` would drop those that are not UTF-8)."""
+    raw = quote_from_bytes(os.fsencode(os.path.abspath(path)), safe="/")
+    return QUrl.fromEncoded(QByteArray(b"file://" + raw.encode("ascii")))
+
+
+def local_path(url: QUrl) -> str:
+    """The file name of a dropped ``file:`` URL, with the bytes of names that are not UTF-8 kept (surrogate-escaped).
+
+    ``QUrl.toLocalFile`` decodes to a QString and would lose them.
+    """
+    return os.fsdecode(unquote_to_bytes(url.path(QUrl.ComponentFormattingOption.FullyEncoded)))
+
+
+def rgb_to_qimage(rgb: NDArray[np.uint8]) -> QImage:
+    """A QImage that owns a copy of the pixels of an ``(h, w, 3)`` RGB array."""
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+
+
+def _fit(img: QImage, max_side: int) -> QImage:
+    if max(img.width(), img.height()) <= max_side:
+        return img
+    return img.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio,
+                      Qt.TransformationMode.SmoothTransformation)
+
+
+def read_image(path: str, max_side: int) -> QImage:
+    """The upright photo (EXIF orientation applied), longer side at most ``max_side``; a null image if unreadable."""
+    try:
+        data = read_bytes(path)
+    except MediaError as e:
+        log.info("Cannot read %s: %s", display_path(path), e)
+        return QImage()
+    buf = QBuffer()
+    buf.setData(QByteArray(data))
+    buf.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buf)
+    reader.setAutoTransform(True)  # EXIF orientation: face boxes are in upright pixels
+    stored = reader.size()
+    if stored.isValid() and stored.width() > 0 and stored.height() > 0:
+        # Scaling happens before the EXIF rotation, so scale the stored size (Qt decodes JPEGs at 1/2, 1/4, 1/8).
+        s = min(max_side / max(stored.width(), stored.height()), 1.0)
+        reader.setScaledSize(QSize(max(1, round(stored.width() * s)), max(1, round(stored.height() * s))))
+    img = reader.read()
+    if not img.isNull():
+        return img
+    try:
+        return _fit(rgb_to_qimage(decode(data, min_side=max_side).pixels), max_side)
+    except MediaError as e:
+        log.info("Cannot decode %s: %s", display_path(path), e)
+        return QImage()
+
+
+def read_video_frame(path: str, t: float, max_side: int) -> QImage:
+    """The upright video frame at ``t`` seconds, longer side at most ``max_side``; a null image if unreadable."""
+    try:
+        return rgb_to_qimage(read_frame(path, t, max_side))
+    except MediaError as e:
+        log.info("Cannot read frame %.2f s of %s: %s", t, display_path(path), e)
+        return QImage()
