@@ -102,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-distractors", action="store_true")
     ap.add_argument("--approx", action="store_true", help="force the approximate method")
     ap.add_argument("--min-faces", type=int, default=None)
+    ap.add_argument("--neighbours", type=int, default=None, help="neighbour augmentation k (0 = off)")
+    ap.add_argument("--power", type=float, default=None, help="neighbour augmentation power")
+    ap.add_argument("--no-photo-groups", action="store_true",
+                    help="ablation: no same-photo constraint (faces of one photo may join one person)")
     ap.add_argument("--rerank", default="", help="k,lambda: shared-neighbour re-ranking experiment")
     args = ap.parse_args(argv)
 
@@ -116,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     ident = np.array([p.split("/")[0] if not p.startswith("_") else f"_d{i}" for i, p in enumerate(paths)])
     x, pm, age = embeddings(z, rows, args.flip)
     _, groups = np.unique(paths, return_inverse=True)
+    if args.no_photo_groups:
+        groups = np.arange(len(paths))
     base = ClusterParams()
     w = base.age_weight if args.w is None else args.w
     counts = collections.Counter(ident[is_id].tolist())
@@ -135,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     for t in thresholds:
         params = ClusterParams(threshold=float(t), age_weight=w, centre=not args.no_centre, current_year=2025,
                                min_faces=base.min_faces if args.min_faces is None else args.min_faces,
-                               min_span_days=0.0, exact_max=0 if args.approx else base.exact_max)
+                               min_span_days=0.0, exact_max=0 if args.approx else base.exact_max,
+                               neighbours=base.neighbours if args.neighbours is None else args.neighbours,
+                               neighbour_power=base.neighbour_power if args.power is None else args.power)
         t0 = time.perf_counter()
         if args.rerank:
             k, lam = args.rerank.split(",")
@@ -146,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         dt = time.perf_counter() - t0
         pred = labels[is_id]
         p, r, fscore = bcubed(truth, pred)
-        line = f"t={t:.3f} w={w} centre={not args.no_centre} flip={args.flip}: BCubed P={p:.4f} R={r:.4f} " \
+        line = f"t={t:.3f} w={w} centre={not args.no_centre} flip={args.flip} k={params.neighbours}: BCubed P={p:.4f} R={r:.4f} " \
                f"F={fscore:.4f} K/C={clusters_per_class(truth, pred):.3f}"
         if adjusted_rand_score is not None:
             from organizer.cluster.metrics import singletons_for_unsorted

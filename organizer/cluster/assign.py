@@ -39,11 +39,16 @@ class PersonProfile:
 
     @classmethod
     def from_members(cls, person_id: int, embeddings: NDArray[np.float32], birth_years: ArrayLike | None = None,
-                     photo_groups: Sequence = (), params: ClusterParams | None = None) -> PersonProfile:
-        """Build a profile from the person's faces (L2-normalised embeddings as stored)."""
+                     photo_groups: Sequence = (), params: ClusterParams | None = None,
+                     prepared: bool = False) -> PersonProfile:
+        """Build a profile from the person's faces (L2-normalised embeddings as stored).
+
+        ``prepared``: the embeddings are already in clustering space (see ``ClusterInput.prepared``); else they
+        are only centred and normalised (no neighbour augmentation: that needs the whole library).
+        """
         params = params or ClusterParams()
         emb = np.asarray(embeddings, dtype=np.float32).reshape(len(embeddings), -1)
-        x = prepare_embeddings(emb, params.centre, params.centre_vector)
+        x = emb if prepared else prepare_embeddings(emb, params.centre, params.centre_vector)
         by = np.full(len(x), np.nan) if birth_years is None else np.array(
             [np.nan if b is None else float(b) for b in birth_years], dtype=np.float64)
         hist = np.bincount(current_ages(by, params.current_year), minlength=AGE_BINS).astype(np.float32)
@@ -58,7 +63,7 @@ def person_distances(inp: ClusterInput, persons: Sequence[PersonProfile],
     n = inp.n
     if not persons or n == 0:
         return np.zeros((n, len(persons)))
-    x = prepare_embeddings(inp.embeddings, params.centre, params.centre_vector)
+    x = inp.embeddings if inp.prepared else prepare_embeddings(inp.embeddings, params.centre, params.centre_vector)
     sums = np.stack([p.emb_sum for p in persons]).astype(np.float32)
     counts = np.array([p.count for p in persons], dtype=np.float64)
     d = 2.0 - 2.0 * (x @ sums.T).astype(np.float64) / counts[None, :]

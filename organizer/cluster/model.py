@@ -44,6 +44,9 @@ class ClusterInput:
         excluded: items removed by the user (not faces); they are labelled unsorted and ignored.
         fixed_person: per item the id (>= 0) of a person the user confirmed the item belongs to, or -1/None.
             Items with the same id are one person; items with different ids are never merged.
+        prepared: the embeddings are already in clustering space (:func:`organizer.cluster.prepare_items`:
+            centred, neighbour-augmented, unit), e.g. computed once over a whole library so that new faces and
+            existing persons are compared in the same space; otherwise they are prepared here.
     """
 
     embeddings: NDArray[np.float32]
@@ -55,6 +58,7 @@ class ClusterInput:
     cannot_link: Sequence[tuple[int, int]] = ()
     excluded: Sequence[int] | NDArray[np.int64] = ()
     fixed_person: NDArray[np.int64] | Sequence[int | None] | None = None
+    prepared: bool = False
 
     def __post_init__(self) -> None:
         emb = np.asarray(self.embeddings, dtype=np.float32)
@@ -106,6 +110,8 @@ class ClusterParams:
         current_year: year used to turn birth years into current ages for eq. 1 (None = this year).
         centre: subtract the stored mean embedding (``organizer/cluster/mean_embedding.npy``) before
             L2-normalising; ``centre_vector`` overrides the stored one.
+        neighbours: blend each embedding with this many nearest faces' (``organizer.cluster.augment``; 0 = off).
+        neighbour_power: weight of a neighbour is ``max(0, cosine) ** neighbour_power``.
         min_faces: persons need at least this many items; smaller clusters become unsorted.
         min_span_days: persons need photos spanning at least this many days (0 disables). Only applied when
             at least two of the cluster's items have a known timestamp.
@@ -117,11 +123,13 @@ class ClusterParams:
         seed: random seed of the approximate method's k-means.
     """
 
-    threshold: float = 1.2
+    threshold: float = 0.8
     age_weight: float = 0.1
     current_year: int | None = None
     centre: bool = True
     centre_vector: NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
+    neighbours: int = 10
+    neighbour_power: float = 3.0
     min_faces: int = 2
     min_span_days: float = 1.0
     exact_max: int = 3000

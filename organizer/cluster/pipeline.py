@@ -8,10 +8,10 @@ from numpy.typing import NDArray
 
 from organizer.cluster.attributes import fuse_birth_year
 from organizer.cluster.attributes import fuse_gender
+from organizer.cluster.augment import prepare_items
 from organizer.cluster.distance import AGE_BINS
 from organizer.cluster.distance import current_ages
 from organizer.cluster.distance import l2_normalise
-from organizer.cluster.distance import prepare_embeddings
 from organizer.cluster.linkage import Nodes
 from organizer.cluster.linkage import dense_average_linkage
 from organizer.cluster.linkage import node_distance_matrix
@@ -122,7 +122,8 @@ def cluster_faces(inp: ClusterInput, params: ClusterParams | None = None) -> Clu
     keep = np.flatnonzero(keep_mask)
     if keep.size == 0:
         return ClusterResult(labels=labels, clusters=())
-    x = prepare_embeddings(inp.embeddings[keep], params.centre, params.centre_vector)
+    x = inp.embeddings[keep] if inp.prepared else \
+        prepare_items(inp.embeddings[keep], np.asarray(inp.photo_groups)[keep], params)
     ages = current_ages(np.asarray(inp.birth_years)[keep], params.current_year) if params.age_weight else \
         np.zeros(keep.size, dtype=np.int64)
     nodes, node_of, user_tied = build_nodes(inp, keep, x, ages)

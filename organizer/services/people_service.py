@@ -30,7 +30,6 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
-from organizer.cluster import ClusterInput
 from organizer.cluster import ClusterParams
 from organizer.cluster import PersonProfile
 from organizer.cluster import age_at
@@ -38,12 +37,12 @@ from organizer.cluster import assign_to_persons
 from organizer.cluster import cluster_faces
 from organizer.cluster import face_birth_year
 from organizer.cluster import fuse_birth_year
+from organizer.cluster import prepare_items
 from organizer.cluster.attributes import fuse_birth_year_groups
 from organizer.cluster.attributes import fuse_gender_groups
 from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
 from organizer.db.engine import write_sessions
-from organizer.db.models import DateSource
 from organizer.db.models import DecidedBy
 from organizer.db.models import DecisionKind
 from organizer.db.models import Face
@@ -51,6 +50,9 @@ from organizer.db.models import Media
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
 from organizer.db.models import UserDecision
+from organizer.services.cluster_items import ClusterItems
+from organizer.services.cluster_items import load_items
+from organizer.services.cluster_items import timestamp
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +105,6 @@ class EditResult:
     decisions_added: list[int] = field(default_factory=list)
 
 
-def _ts(t: dt.datetime | None) -> float | None:
-    return None if t is None else t.replace(tzinfo=dt.UTC).timestamp()
 
 
 # ----------------------------------------------------------------------------------------------- service
@@ -137,7 +137,7 @@ class PeopleService:
         params = params or self.params
         yield Progress("cluster", 0, 1)
         with self._sessions() as s:
-            items = _load_items(s)
+            items = load_items(s)
         plan = self._plan_incremental(items, params) if incremental else self._plan_full(items, params)
         if cancel is not None and cancel.cancelled:
             return
@@ -147,7 +147,7 @@ class PeopleService:
             _drop_empty_persons(s)
         yield Progress("cluster", 1, 1)
 
-    def _plan_full(self, items: _Items, params: ClusterParams) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
+    def _plan_full(self, items: ClusterItems, params: ClusterParams) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
         """Labels for every item: person ids where known (>= 0), -1 unsorted, and new clusters to create."""
         new_person = np.full(items.n, -1, dtype=np.int64)
         if not items.n:
@@ -170,28 +170,34 @@ class PeopleService:
                 new_clusters.append(c.members)
         return new_person, new_clusters, reuse
 
-    def _plan_incremental(self, items: _Items, params: ClusterParams) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
+    def _plan_incremental(self, items: ClusterItems,
+                          params: ClusterParams) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
         new_person = items.person.copy()
         open_idx = np.flatnonzero((items.person < 0) & ~items.removed)
         if not open_idx.size:
             return new_person, [], []
+        # New faces and existing persons compared in one space: every face's embedding prepared (centred,
+        # blended with its nearest faces) over the whole library, as a full re-cluster would.
+        live = np.flatnonzero(~items.removed)
+        x = np.zeros((items.n, items.emb.shape[1]), dtype=np.float32)
+        x[live] = prepare_items(items.emb[live], [str(items.groups[i]) for i in live], params)
         by_person: dict[int, list[int]] = defaultdict(list)
         for i in np.flatnonzero(items.person >= 0):
             by_person[int(items.person[i])].append(int(i))
         # photo-group ids as strings, exactly as cluster_input() passes them for the new items
-        profiles = [PersonProfile.from_members(pid, items.emb[m], items.birth[m], [str(items.groups[j]) for j in m],
-                                               params)
+        profiles = [PersonProfile.from_members(pid, x[m], items.birth[m], [str(items.groups[j]) for j in m],
+                                               params, prepared=True)
                     for pid, m in ((pid, np.array(m)) for pid, m in by_person.items())]
-        joined = assign_to_persons(items.cluster_input(open_idx), profiles, params)
+        joined = assign_to_persons(items.cluster_input(open_idx, x), profiles, params)
         new_person[open_idx] = joined
         rest = open_idx[joined < 0]
         new_clusters = []
         if rest.size:
-            result = cluster_faces(items.cluster_input(rest), params)
+            result = cluster_faces(items.cluster_input(rest, x), params)
             new_clusters = [rest[c.members] for c in result.clusters]
         return new_person, new_clusters, []
 
-    def _apply(self, s: Session, items: _Items, new_person: np.ndarray, new_clusters: list[np.ndarray],
+    def _apply(self, s: Session, items: ClusterItems, new_person: np.ndarray, new_clusters: list[np.ndarray],
                reuse: list[int]) -> None:
         new_person = new_person.copy()
         for pid in reuse:
@@ -271,7 +277,7 @@ class PeopleService:
         """The person's faces ordered by photo date, each with the person's age at that photo."""
         with self._sessions() as s:
             faces = _face_refs(s, Face.person_id == person_id)
-        birth = fuse_birth_year([face_birth_year(f.age, _ts(f.taken)) if f.taken else np.nan for f in faces]).year
+        birth = fuse_birth_year([face_birth_year(f.age, timestamp(f.taken)) if f.taken else np.nan for f in faces]).year
         return [_with_age(f, birth) for f in faces]
 
     def unassigned_faces(self) -> list[FaceRef]:
@@ -455,7 +461,7 @@ def _face_refs(s: Session, where) -> list[FaceRef]:
 
 
 def _with_age(f: FaceRef, birth: float | None) -> FaceRef:
-    a = age_at(birth, _ts(f.taken))
+    a = age_at(birth, timestamp(f.taken))
     return FaceRef(**{**{k: getattr(f, k) for k in FaceRef.__slots__}, "age_at_photo": a})
 
 
@@ -463,121 +469,3 @@ def _face_json(f: FaceRef) -> dict:
     return {"id": f.id, "media": f.path, "frame_ms": None if f.frame_s is None else round(f.frame_s * 1000),
             "box": [round(v) for v in f.box], "taken": None if f.taken is None else f.taken.isoformat(),
             "age": round(f.age, 2), "p_male": round(f.p_male, 4)}
-
-
-class _Items:
-    """The library's clustering items: photo faces, and one item per video track (its mean embedding)."""
-
-    def __init__(self) -> None:
-        self.face_ids: list[list[int]] = []
-        self.emb_rows: list[np.ndarray] = []
-        self.birth_l: list[float] = []
-        self.time_l: list[float] = []
-        self.pm_l: list[float] = []
-        self.groups: list[object] = []
-        self.person_l: list[int] = []
-        self.user_l: list[bool] = []
-        self.removed_l: list[bool] = []
-        self.cannot: list[tuple[int, int]] = []  # (item, person id)
-
-    def finish(self) -> None:
-        self.n = len(self.face_ids)
-        self.emb = np.stack(self.emb_rows).astype(np.float32) if self.n else np.zeros((0, 1024), np.float32)
-        self.birth = np.array(self.birth_l, dtype=np.float64)
-        self.time = np.array(self.time_l, dtype=np.float64)
-        self.p_male = np.array(self.pm_l, dtype=np.float64)
-        self.person = np.array(self.person_l, dtype=np.int64)
-        self.user = np.array(self.user_l, dtype=bool)
-        self.removed = np.array(self.removed_l, dtype=bool)
-
-    def all_indices(self) -> np.ndarray:
-        return np.arange(self.n)
-
-    def cluster_input(self, idx: np.ndarray) -> ClusterInput:
-        pos = {int(i): k for k, i in enumerate(idx)}
-        fixed = np.where(self.user[idx] & (self.person[idx] >= 0), self.person[idx], -1)
-        # "This face is not person P": P is whoever is in P now (its confirmed faces and the algorithm's).
-        members = self.person[idx]
-        cannot = []
-        for item, pid in self.cannot:
-            if item in pos:
-                cannot += [(pos[item], k) for k in np.flatnonzero(members == pid).tolist() if k != pos[item]]
-        excluded = np.flatnonzero(self.removed[idx])
-        return ClusterInput(embeddings=self.emb[idx], birth_years=self.birth[idx],
-                            photo_groups=[str(self.groups[i]) for i in idx], timestamps=self.time[idx],
-                            p_male=self.p_male[idx], cannot_link=cannot, excluded=excluded, fixed_person=fixed)
-
-    def write_algorithm(self, s: Session, new_person: np.ndarray) -> None:
-        """Store the clustering's assignment for every face the user did not decide."""
-        now = dt.datetime.now()
-        by_person: dict[int, list[int]] = defaultdict(list)
-        for i in range(self.n):
-            if self.user[i] or self.removed[i]:
-                continue
-            if int(new_person[i]) != int(self.person[i]):
-                by_person[int(new_person[i])].extend(self.face_ids[i])
-        for pid, fids in by_person.items():
-            for k in range(0, len(fids), 500):
-                chunk = fids[k:k + 500]
-                # A face the user decided after the faces were read keeps the user's decision.
-                where = Face.id.in_(chunk) & (Face.assigned_by.is_(None) | (Face.assigned_by == DecidedBy.ALGORITHM))
-                if pid < 0:
-                    s.execute(update(Face).where(where).values(person_id=None, assigned_by=None, assigned_at=None))
-                else:
-                    s.execute(update(Face).where(where).values(person_id=pid, assigned_by=DecidedBy.ALGORITHM,
-                                                               assigned_at=now))
-
-
-def _load_items(s: Session) -> _Items:
-    removed = set(s.scalars(select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)))
-    cannot_rows = s.execute(select(UserDecision.face_id, UserDecision.person_id)
-                            .where(UserDecision.kind == DecisionKind.CANNOT_LINK)).all()
-    rows = s.execute(
-        select(Face.id, Face.media_id, Face.frame_s, Face.track_id, Face.embedding, Face.age, Face.p_male,
-               Face.person_id, Face.assigned_by, Media.taken_at, Media.date_source)
-        .join(Media, Media.id == Face.media_id)
-        .where(Media.status == MediaStatus.OK)
-        .order_by(Face.id)
-    ).all()
-    items = _Items()
-    item_of_face: dict[int, int] = {}
-    tracks: dict[int, list] = defaultdict(list)
-    for r in rows:
-        if r.track_id is not None:
-            tracks[r.track_id].append(r)
-            continue
-        _add_item(items, [r], group=(r.media_id, r.frame_s), removed=r.id in removed)
-        item_of_face[r.id] = len(items.face_ids) - 1
-    for members in tracks.values():
-        # A track is one person seen in one clip: one item with the normalised mean embedding; tracks of the
-        # same clip are different persons (the clip's faces were clustered within the clip at indexing).
-        _add_item(items, members, group=(members[0].media_id, "clip"),
-                  removed=all(m.id in removed for m in members))
-        for m in members:
-            item_of_face[m.id] = len(items.face_ids) - 1
-    for fid, pid in cannot_rows:
-        if fid in item_of_face and pid is not None:
-            items.cannot.append((item_of_face[fid], pid))
-    items.finish()
-    return items
-
-
-def _add_item(items: _Items, rows: list, group: object, removed: bool) -> None:
-    emb = np.mean([np.frombuffer(r.embedding, dtype="<f4") for r in rows], axis=0)
-    emb = emb / max(float(np.linalg.norm(emb)), 1e-12)
-    ts = _ts(rows[0].taken_at)
-    # A file's modification time says when it was copied, not when it was shot: good enough for a birth year
-    # when nothing better exists, but not for the day-span rule (a whole album copied at once spans 0 days).
-    dated = rows[0].date_source is not None and rows[0].date_source != DateSource.FILE
-    ages = [r.age for r in rows if r.age is not None]
-    pms = [r.p_male for r in rows if r.p_male is not None]
-    items.face_ids.append([r.id for r in rows])
-    items.emb_rows.append(emb)
-    items.birth_l.append(np.nan if ts is None or not ages else face_birth_year(float(np.median(ages)), ts))
-    items.time_l.append(ts if ts is not None and dated else np.nan)
-    items.pm_l.append(np.nan if not pms else float(np.mean(pms)))
-    items.groups.append(group)
-    user = [r for r in rows if r.assigned_by == DecidedBy.USER and r.person_id is not None]
-    items.person_l.append(int(user[0].person_id) if user else (int(rows[0].person_id) if rows[0].person_id else -1))
-    items.user_l.append(bool(user))
-    items.removed_l.append(removed)

@@ -22,7 +22,7 @@ from organizer.cluster.linkage import dense_average_linkage
 from organizer.cluster.synthetic import make_synthetic
 
 # No centring, no age term, no rules unless a test asks: the synthetic data has no common mean to remove.
-PLAIN = ClusterParams(threshold=0.9, centre=False, age_weight=0.0, min_faces=1, min_span_days=0.0)
+PLAIN = ClusterParams(threshold=0.9, centre=False, neighbours=0, age_weight=0.0, min_faces=1, min_span_days=0.0)
 DAY = 86400.0
 
 

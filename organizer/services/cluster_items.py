@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: MIT
+"""The library's faces as clustering items: photo faces, and one item per video track (its mean embedding).
+
+Read in one short transaction by :class:`organizer.services.people_service.PeopleService`; holds, per item,
+its faces, embedding, birth year, shooting time, P(male), photo group, current person and the user's
+decisions about it, and writes the clustering's assignment back without touching faces the user decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from organizer.cluster import ClusterInput
+from organizer.cluster import face_birth_year
+from organizer.db.models import DateSource
+from organizer.db.models import DecidedBy
+from organizer.db.models import DecisionKind
+from organizer.db.models import Face
+from organizer.db.models import Media
+from organizer.db.models import MediaStatus
+from organizer.db.models import UserDecision
+
+
+def timestamp(t: dt.datetime | None) -> float | None:
+    """A stored (naive, UTC) time as Unix seconds."""
+    return None if t is None else t.replace(tzinfo=dt.UTC).timestamp()
+
+
+class ClusterItems:
+    """The library's clustering items: photo faces, and one item per video track (its mean embedding)."""
+
+    def __init__(self) -> None:
+        self.face_ids: list[list[int]] = []
+        self.emb_rows: list[np.ndarray] = []
+        self.birth_l: list[float] = []
+        self.time_l: list[float] = []
+        self.pm_l: list[float] = []
+        self.groups: list[object] = []
+        self.person_l: list[int] = []
+        self.user_l: list[bool] = []
+        self.removed_l: list[bool] = []
+        self.cannot: list[tuple[int, int]] = []  # (item, person id)
+
+    def finish(self) -> None:
+        self.n = len(self.face_ids)
+        self.emb = np.stack(self.emb_rows).astype(np.float32) if self.n else np.zeros((0, 1024), np.float32)
+        self.birth = np.array(self.birth_l, dtype=np.float64)
+        self.time = np.array(self.time_l, dtype=np.float64)
+        self.p_male = np.array(self.pm_l, dtype=np.float64)
+        self.person = np.array(self.person_l, dtype=np.int64)
+        self.user = np.array(self.user_l, dtype=bool)
+        self.removed = np.array(self.removed_l, dtype=bool)
+
+    def all_indices(self) -> np.ndarray:
+        return np.arange(self.n)
+
+    def cluster_input(self, idx: np.ndarray, prepared: np.ndarray | None = None) -> ClusterInput:
+        """The items ``idx`` as clustering input; ``prepared``: embeddings of all items already in clustering
+        space (rows by item index), else the stored ones."""
+        pos = {int(i): k for k, i in enumerate(idx)}
+        fixed = np.where(self.user[idx] & (self.person[idx] >= 0), self.person[idx], -1)
+        # "This face is not person P": P is whoever is in P now (its confirmed faces and the algorithm's).
+        members = self.person[idx]
+        cannot = []
+        for item, pid in self.cannot:
+            if item in pos:
+                cannot += [(pos[item], k) for k in np.flatnonzero(members == pid).tolist() if k != pos[item]]
+        excluded = np.flatnonzero(self.removed[idx])
+        emb = self.emb[idx] if prepared is None else prepared[idx]
+        return ClusterInput(embeddings=emb, prepared=prepared is not None, birth_years=self.birth[idx],
+                            photo_groups=[str(self.groups[i]) for i in idx], timestamps=self.time[idx],
+                            p_male=self.p_male[idx], cannot_link=cannot, excluded=excluded, fixed_person=fixed)
+
+    def write_algorithm(self, s: Session, new_person: np.ndarray) -> None:
+        """Store the clustering's assignment for every face the user did not decide."""
+        now = dt.datetime.now()
+        by_person: dict[int, list[int]] = defaultdict(list)
+        for i in range(self.n):
+            if self.user[i] or self.removed[i]:
+                continue
+            if int(new_person[i]) != int(self.person[i]):
+                by_person[int(new_person[i])].extend(self.face_ids[i])
+        for pid, fids in by_person.items():
+            for k in range(0, len(fids), 500):
+                chunk = fids[k:k + 500]
+                # A face the user decided after the faces were read keeps the user's decision.
+                where = Face.id.in_(chunk) & (Face.assigned_by.is_(None) | (Face.assigned_by == DecidedBy.ALGORITHM))
+                if pid < 0:
+                    s.execute(update(Face).where(where).values(person_id=None, assigned_by=None, assigned_at=None))
+                else:
+                    s.execute(update(Face).where(where).values(person_id=pid, assigned_by=DecidedBy.ALGORITHM,
+                                                               assigned_at=now))
+
+
+def load_items(s: Session) -> ClusterItems:
+    removed = set(s.scalars(select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)))
+    cannot_rows = s.execute(select(UserDecision.face_id, UserDecision.person_id)
+                            .where(UserDecision.kind == DecisionKind.CANNOT_LINK)).all()
+    rows = s.execute(
+        select(Face.id, Face.media_id, Face.frame_s, Face.track_id, Face.embedding, Face.age, Face.p_male,
+               Face.person_id, Face.assigned_by, Media.taken_at, Media.date_source)
+        .join(Media, Media.id == Face.media_id)
+        .where(Media.status == MediaStatus.OK)
+        .order_by(Face.id)
+    ).all()
+    items = ClusterItems()
+    item_of_face: dict[int, int] = {}
+    tracks: dict[int, list] = defaultdict(list)
+    for r in rows:
+        if r.track_id is not None:
+            tracks[r.track_id].append(r)
+            continue
+        _add_item(items, [r], group=(r.media_id, r.frame_s), removed=r.id in removed)
+        item_of_face[r.id] = len(items.face_ids) - 1
+    for members in tracks.values():
+        # A track is one person seen in one clip: one item with the normalised mean embedding; tracks of the
+        # same clip are different persons (the clip's faces were clustered within the clip at indexing).
+        _add_item(items, members, group=(members[0].media_id, "clip"),
+                  removed=all(m.id in removed for m in members))
+        for m in members:
+            item_of_face[m.id] = len(items.face_ids) - 1
+    for fid, pid in cannot_rows:
+        if fid in item_of_face and pid is not None:
+            items.cannot.append((item_of_face[fid], pid))
+    items.finish()
+    return items
+
+
+def _add_item(items: ClusterItems, rows: list, group: object, removed: bool) -> None:
+    emb = np.mean([np.frombuffer(r.embedding, dtype="<f4") for r in rows], axis=0)
+    emb = emb / max(float(np.linalg.norm(emb)), 1e-12)
+    ts = timestamp(rows[0].taken_at)
+    # A file's modification time says when it was copied, not when it was shot: good enough for a birth year
+    # when nothing better exists, but not for the day-span rule (a whole album copied at once spans 0 days).
+    dated = rows[0].date_source is not None and rows[0].date_source != DateSource.FILE
+    ages = [r.age for r in rows if r.age is not None]
+    pms = [r.p_male for r in rows if r.p_male is not None]
+    items.face_ids.append([r.id for r in rows])
+    items.emb_rows.append(emb)
+    items.birth_l.append(np.nan if ts is None or not ages else face_birth_year(float(np.median(ages)), ts))
+    items.time_l.append(ts if ts is not None and dated else np.nan)
+    items.pm_l.append(np.nan if not pms else float(np.mean(pms)))
+    items.groups.append(group)
+    user = [r for r in rows if r.assigned_by == DecidedBy.USER and r.person_id is not None]
+    items.person_l.append(int(user[0].person_id) if user else (int(rows[0].person_id) if rows[0].person_id else -1))
+    items.user_l.append(bool(user))
+    items.removed_l.append(removed)
