@@ -40,8 +40,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import queue
-import threading
 import time
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -49,12 +47,9 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from concurrent.futures.process import ProcessPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
-from multiprocessing import get_context
 from typing import Protocol
 
 import cv2
@@ -80,14 +75,14 @@ from organizer.media.decode import decode
 from organizer.media.decode import probe
 from organizer.media.decode import read_bytes
 from organizer.media.video import FramePolicy
-from organizer.media.video import VideoFrames
-from organizer.media.video import read_video
 from organizer.scan import walker
 from organizer.scan.fingerprint import fingerprint_bytes
 from organizer.scan.fingerprint import fingerprint_path
 from organizer.scan.planner import KnownMedia
 from organizer.scan.planner import Plan
 from organizer.scan.planner import plan
+from organizer.services.index_workers import DbWriter
+from organizer.services.index_workers import VideoReader
 from organizer.services.tracks import TRACK_THRESHOLD
 from organizer.services.tracks import group_clip
 
@@ -213,113 +208,6 @@ def _thumbnail(image: DecodedImage, face: Face, side: int) -> bytes | None:
     return buf.tobytes() if ok else None
 
 
-def _read_video_frames(path: str, policy: FramePolicy) -> VideoFrames:
-    """Runs in the worker process."""
-    return read_video(path, policy)
-
-
-class _VideoReader:
-    """Reads videos in a worker process that is replaced when it crashes or hangs."""
-
-    def __init__(self, isolate: bool, timeout_s: float) -> None:
-        self._isolate = isolate
-        self._timeout = timeout_s
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
-
-    def read(self, path: str, policy: FramePolicy) -> VideoFrames:
-        if not self._isolate:
-            return read_video(path, policy)
-        with self._lock:  # one video at a time: FFmpeg already uses both cores when decoding
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-            fut = self._pool.submit(_read_video_frames, path, policy)
-            try:
-                return fut.result(timeout=self._timeout)
-            except BrokenProcessPool as e:
-                self._restart()
-                raise MediaError("the video decoder crashed on this file") from e
-            except TimeoutError as e:
-                self._restart(kill=True)
-                raise MediaError(f"the video decoder took longer than {self._timeout:.0f} s") from e
-
-    def _restart(self, kill: bool = False) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        if kill:
-            for p in list(getattr(pool, "_processes", {}).values()):
-                with contextlib.suppress(Exception):
-                    p.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
-
-
-class _Writer(threading.Thread):
-    """The single database writer: applies operations from a queue, committing in batches."""
-
-    _STOP = object()
-
-    def __init__(self, sessions, every: int, interval_s: float) -> None:
-        super().__init__(name="organizer-db-writer", daemon=True)
-        self._sessions = sessions
-        self._every = every
-        self._interval = interval_s
-        self._q: queue.Queue = queue.Queue(maxsize=256)
-        self.error: BaseException | None = None
-        self.committed = 0
-
-    def submit(self, op: Callable) -> None:
-        if self.error is not None:
-            raise RuntimeError("the database writer failed") from self.error
-        self._q.put(op)
-
-    def close(self) -> None:
-        self._q.put(self._STOP)
-        self.join()
-        if self.error is not None:
-            raise RuntimeError(f"the database writer failed: {self.error}") from self.error
-
-    def run(self) -> None:
-        session = self._sessions()
-        pending, last = 0, time.monotonic()
-        try:
-            while True:
-                try:
-                    op = self._q.get(timeout=self._interval)
-                except queue.Empty:
-                    op = None
-                if op is self._STOP:
-                    break
-                if op is not None:
-                    op(session)
-                    pending += 1
-                if pending and (pending >= self._every or time.monotonic() - last >= self._interval):
-                    session.commit()
-                    self.committed += pending
-                    pending, last = 0, time.monotonic()
-            session.commit()
-            self.committed += pending
-        except BaseException as e:
-            log.exception("Database writer failed")
-            self.error = e
-            session.rollback()
-            # Drain so that producers blocked on a full queue wake up.
-            while True:
-                try:
-                    if self._q.get_nowait() is self._STOP:
-                        break
-                except queue.Empty:
-                    break
-        finally:
-            session.close()
-
-
 def _write_media(rec: MediaRecord, model_id: str) -> Callable:
     """The writer operation for one analysed (or unreadable) file: media row, tracks, faces in one go."""
 
@@ -418,7 +306,7 @@ class IndexService:
         p = plan(found, known, roots)
         summary.unchanged, summary.changed, summary.missing = len(p.unchanged), len(p.changed), len(p.missing)
 
-        writer = _Writer(write_sessions(self._sessions), self.settings.commit_every, self.settings.commit_interval_s)
+        writer = DbWriter(write_sessions(self._sessions), self.settings.commit_every, self.settings.commit_interval_s)
         writer.start()
         try:
             if not cancel.cancelled:
@@ -450,7 +338,7 @@ class IndexService:
         return next((r for r in roots if is_under(path, r)), roots[0])
 
     def _apply_moves_and_missing(self, p: Plan, known: dict[str, KnownMedia], folder_ids: dict[str, int],
-                                 writer: _Writer) -> None:
+                                 writer: DbWriter) -> None:
         # Candidates for a move: files missing now or before. Only new files of the same size are fingerprinted.
         gone = {k.id: k for k in p.missing}
         gone.update({k.id: k for k in known.values() if k.status == "missing"})
@@ -486,12 +374,12 @@ class IndexService:
         for _f, k in p.returned:
             writer.submit(lambda s, i=k.id: repo.restore(s, i))
 
-    def _analyse(self, to_do, writer: _Writer, cancel: CancelToken) -> Iterator[Progress]:
+    def _analyse(self, to_do, writer: DbWriter, cancel: CancelToken) -> Iterator[Progress]:
         summary = self.summary
         if not to_do:
             return
         engine = self.engine
-        videos = _VideoReader(self.settings.isolate_videos, self.settings.video_timeout_s)
+        videos = VideoReader(self.settings.isolate_videos, self.settings.video_timeout_s)
         pool = ThreadPoolExecutor(max_workers=max(1, self.settings.decode_workers), thread_name_prefix="decode")
         pending: list[Future[_Prepared]] = []
         it = iter(to_do)
@@ -534,7 +422,7 @@ class IndexService:
             pool.shutdown(wait=True, cancel_futures=True)
             videos.close()
 
-    def _prepare(self, f: walker.FoundFile, folder_id: int | None, crop_side: int, videos: _VideoReader) -> _Prepared:
+    def _prepare(self, f: walker.FoundFile, folder_id: int | None, crop_side: int, videos: VideoReader) -> _Prepared:
         """Decode-pool work: read, fingerprint, date and decode one file. Never raises."""
         rec = MediaRecord(path=f.path, folder_id=folder_id, kind=f.kind, size=f.size, mtime_ns=f.mtime_ns)
         out = _Prepared(rec)
