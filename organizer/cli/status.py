@@ -19,8 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from organizer.db import repo
     from organizer.db.engine import open_library
+    from organizer.services.browse_service import BrowseService
 
     db = config.db_path(args.db)
     if not db.exists():
@@ -29,8 +29,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         engine, sessions = open_library(db)
         try:
-            with sessions() as s:
-                doc = repo.status(s)
+            doc = BrowseService(sessions).status()
         finally:
             engine.dispose()
     doc["db"] = str(db)

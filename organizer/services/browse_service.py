@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
+from organizer.db import repo
 from organizer.db.models import DecisionKind
 from organizer.db.models import Face
 from organizer.db.models import LibraryFolder
@@ -171,6 +172,11 @@ class BrowseService:
             s.execute(delete(LibraryFolder).where(LibraryFolder.id == folder_id))
             # Persons left without faces are not listed (PeopleService.list_persons) and are dropped at the
             # next clustering; their user decisions stay until then.
+
+    def status(self) -> dict:
+        """The ``organizer status --json`` document (media by kind, faces, persons, errors, folders...)."""
+        with self._sessions() as s:
+            return repo.status(s)
 
     def counts(self) -> tuple[int, int]:
         """(photos + videos present, faces) in the library."""
