@@ -154,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         dt = time.perf_counter() - t0
         pred = labels[is_id]
         p, r, fscore = bcubed(truth, pred)
-        line = f"t={t:.3f} w={w} centre={not args.no_centre} flip={args.flip} k={params.neighbours}: BCubed P={p:.4f} R={r:.4f} " \
-               f"F={fscore:.4f} K/C={clusters_per_class(truth, pred):.3f}"
+        line = f"t={t:.3f} w={w} centre={not args.no_centre} flip={args.flip} k={params.neighbours}: " \
+               f"BCubed P={p:.4f} R={r:.4f} F={fscore:.4f} K/C={clusters_per_class(truth, pred):.3f}"
         if adjusted_rand_score is not None:
             from organizer.cluster.metrics import singletons_for_unsorted
 

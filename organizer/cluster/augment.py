@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 from numpy.typing import NDArray
+from scipy import sparse
 
 from organizer.cluster.distance import l2_normalise
 from organizer.cluster.distance import prepare_embeddings
@@ -55,9 +56,10 @@ def neighbour_augment(x: NDArray[np.float32], photo_groups: ArrayLike, k: int, p
     s = np.take_along_axis(s, top, axis=1)
     idx = np.take_along_axis(safe, top, axis=1)
     w = np.where(np.isfinite(s), np.maximum(s, 0.0), 0.0) ** float(power)
-    out = x.copy()
-    for j in range(w.shape[1]):  # k passes of [n, d] instead of one [n, k, d] temporary
-        out += w[:, j:j + 1].astype(np.float32) * x[idx[:, j]]
+    # x + W x with W sparse (k weights per row): one pass over x instead of k gathers of [n, d]
+    rows = np.repeat(np.arange(n, dtype=np.int64), w.shape[1])
+    blend = sparse.csr_matrix((w.reshape(-1).astype(np.float32), (rows, idx.reshape(-1))), shape=(n, n))
+    out = x + np.asarray(blend @ x, dtype=np.float32)
     return l2_normalise(out)
 
 

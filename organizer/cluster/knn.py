@@ -7,6 +7,8 @@ is compared with the vectors of its ``probe`` nearest cells only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
@@ -117,3 +119,92 @@ def knn_inner_product(q: NDArray[np.float32], db: NDArray[np.float32], k: int, p
         best_s[queries] = ts
     best_i[~np.isfinite(best_s)] = -1
     return best_i, best_s
+
+
+def ivf_cells(x: NDArray[np.float32], probe: int, cell_size: int = 256,
+              seed: int = 0) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Inverted file of ``x``: per row its cell (nearest k-means centroid) and its ``probe`` nearest cells."""
+    n = x.shape[0]
+    n_cells = max(1, round(n / cell_size))
+    probe = max(1, min(probe, n_cells))
+    if n_cells == 1:
+        return np.zeros(n, dtype=np.int64), np.zeros((n, 1), dtype=np.int64)
+    cent = spherical_kmeans(l2_normalise(x), n_cells, seed=seed)
+    home = np.empty(n, dtype=np.int64)
+    cells = np.empty((n, probe), dtype=np.int64)
+    step = 16384
+    for lo in range(0, n, step):
+        s = x[lo:lo + step] @ cent.T
+        home[lo:lo + step] = np.argmax(s, axis=1)
+        cells[lo:lo + step] = np.argpartition(-s, probe - 1, axis=1)[:, :probe] if probe < n_cells \
+            else np.broadcast_to(np.arange(n_cells), s.shape)
+    # a row's own cell is always searched (k-means centroids need not rank it first for the raw vector)
+    missing = ~(cells == home[:, None]).any(axis=1)
+    cells[missing, -1] = home[missing]
+    return home, cells
+
+
+def pairs_within(x: NDArray[np.float32], min_sim: float, probe: int = 16, cell_size: int = 256, seed: int = 0,
+                 keep: Callable[[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]], NDArray[np.bool_]]
+                 | None = None) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32]]:
+    """All pairs ``i < j`` of rows of ``x`` with inner product ``>= min_sim`` (range search, a self-join).
+
+    Exact (blocked products) for small inputs; above that an inverted file finds a pair when either row lies in
+    one of the other's ``probe`` nearest cells. ``keep(i, j, sim)`` optionally filters pairs block by block, so
+    that only the pairs kept are ever held; it must not depend on the order of ``i`` and ``j``. Returns
+    ``(i, j, sim)``, each pair once, in no particular order.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    n = x.shape[0]
+    out_i: list[NDArray[np.int64]] = []
+    out_j: list[NDArray[np.int64]] = []
+    out_s: list[NDArray[np.float32]] = []
+
+    def emit(i: NDArray[np.int64], j: NDArray[np.int64], s: NDArray[np.float32]) -> None:
+        if keep is not None and i.size:
+            ok = keep(i, j, s)
+            i, j, s = i[ok], j[ok], s[ok]
+        out_i.append(i)
+        out_j.append(j)
+        out_s.append(s)
+
+    if n * n <= EXACT_PRODUCTS or n <= 4 * cell_size:
+        step = max(1, EXACT_PRODUCTS // max(1, n) // 8)
+        for lo in range(0, n, step):
+            sims = x[lo:lo + step] @ x[lo:].T  # the upper triangle only: columns from lo on
+            r, c = np.nonzero(sims >= min_sim)
+            i, j = r + lo, c + lo
+            ok = i < j
+            emit(i[ok], j[ok], sims[r[ok], c[ok]])
+    else:
+        home, cells = ivf_cells(x, probe, cell_size, seed)
+        n_cells = int(home.max()) + 1
+        probe = cells.shape[1]
+        order = np.argsort(home, kind="stable")
+        bounds = np.searchsorted(home[order], np.arange(n_cells + 1))
+        flat_cell = cells.reshape(-1)
+        q_order = np.argsort(flat_cell, kind="stable")
+        q_bounds = np.searchsorted(flat_cell[q_order], np.arange(n_cells + 1))
+        flat_q = q_order // probe  # queries probing each cell, ascending row order within a cell
+        for c in range(n_cells):
+            members = order[bounds[c]:bounds[c + 1]]
+            queries = flat_q[q_bounds[c]:q_bounds[c + 1]]
+            if members.size == 0 or queries.size == 0:
+                continue
+            sims = x[queries] @ x[members].T
+            r, k = np.nonzero(sims >= min_sim)
+            i, j = queries[r], members[k]
+            s = sims[r, k]
+            ok = i != j
+            if keep is not None:  # filter first (keep is symmetric): the check below gathers probe cells per pair
+                ok[ok] = keep(i[ok], j[ok], s[ok])
+            i, j, s = i[ok], j[ok], s[ok]
+            # a pair is found from i (j's cell is among i's) and maybe from j too: keep it once
+            ok = (i < j) | ~(cells[j] == home[i][:, None]).any(axis=1)
+            i, j, s = i[ok], j[ok], s[ok]
+            out_i.append(np.minimum(i, j))
+            out_j.append(np.maximum(i, j))
+            out_s.append(s)
+    if not out_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s)

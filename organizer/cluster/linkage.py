@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from organizer.cluster.distance import age_table
-from organizer.cluster.knn import knn_inner_product
+from organizer.cluster.knn import pairs_within
 
 
 @dataclass(slots=True)
@@ -147,50 +147,70 @@ def dense_average_linkage(d: NDArray[np.float64], sizes: NDArray[np.float64], th
 
 
 class _SparseState:
-    """Mutable state of the approximate method; node ``i`` keeps its index when it absorbs another."""
+    """Mutable state of the approximate method.
 
-    def __init__(self, nodes: Nodes, w: float, threshold: float, cap: int, slack: float) -> None:
-        self.s = nodes.sums.astype(np.float32).copy()
-        self.n = nodes.sizes.astype(np.float64).copy()
-        self.h = nodes.age_hist.astype(np.float32).copy()
+    A *fresh* node (never merged) finds its candidates in the static CSR rows of the range search; a merged
+    cluster keeps a dict ``{other cluster: distance}`` of every alive cluster within the threshold. The cluster
+    absorbing another keeps the index of the one with more members; ``root`` maps every node to its cluster.
+    """
+
+    def __init__(self, nodes: Nodes, w: float, threshold: float) -> None:
+        m = nodes.m
+        self.nodes = nodes
+        self.t = float(threshold)
+        self.t_age = age_table(float(w)) if w else None
+        self.size = nodes.sizes.astype(np.float64).copy()
+        #: whole-year age of single-item nodes (histogram bin), -1 for larger nodes
+        self.single_age = np.where(nodes.sizes == 1, np.argmax(nodes.age_hist, axis=1), -1)
         self.groups = [set(g) for g in nodes.groups]
         self.fixed = nodes.fixed.copy()
         self.cannot = [set(c) for c in nodes.cannot]
-        self.w = float(w)
-        self.t_age = age_table(self.w).astype(np.float32) if w else None
-        self.threshold = threshold
-        self.cap = cap
-        self.slack = slack
-        #: whole-year age of single-item nodes (histogram bin), -1 for larger nodes
-        self.single_age = np.where(self.n == 1, np.argmax(self.h, axis=1), -1)
-        m = nodes.m
-        self.alive = np.ones(m, dtype=bool)
-        self.version = np.zeros(m, dtype=np.int64)
-        self.parent = np.arange(m, dtype=np.int64)
-        self.nbrs: list[set[int]] = [set() for _ in range(m)]
+        self.constrained = np.array([bool(g) or bool(c) for g, c in zip(self.groups, self.cannot, strict=True)],
+                                    dtype=bool)
+        self.ver = [0] * m  # bumped whenever a node's cluster changes (or it is absorbed)
+        self.merged = np.zeros(m, dtype=bool)  # numpy twin of ver != 0
+        self.root = np.arange(m, dtype=np.int64)
+        self.members: dict[int, list[int]] = {}
+        self.msum: dict[int, NDArray[np.float32]] = {}
+        self.mhist: dict[int, NDArray[np.float64]] = {}
+        self.nb: dict[int, dict[int, float]] = {}
+        #: fresh node -> merged clusters it was linked to by a refresh (not found through its CSR row)
+        self.extra: dict[int, set[int]] = {}
         self.heap: list[tuple[float, int, int, int, int]] = []
-        self.merges = 0
+        self.indptr = np.zeros(m + 1, dtype=np.int64)
+        self.indices = np.zeros(0, dtype=np.int64)
+        self.data = np.zeros(0, dtype=np.float64)
 
-    def distances(self, i: int, others: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Exact average-linkage distances from node ``i`` to ``others`` (+inf where blocked)."""
-        if others.size == 0:
-            return np.zeros(0)
-        nn = self.n[others] * self.n[i]
-        d = 2.0 - 2.0 * (self.s[others] @ self.s[i]).astype(np.float64) / nn
+    # -- summaries ---------------------------------------------------------------------------------------
+    def sum_of(self, i: int) -> NDArray[np.float32]:
+        s = self.msum.get(i)
+        return self.nodes.sums[i] if s is None else s
+
+    def hist_of(self, i: int) -> NDArray[np.float64]:
+        h = self.mhist.get(i)
+        return self.nodes.age_hist[i].astype(np.float64) if h is None else h
+
+    def pair_distances(self, i: NDArray[np.int64], j: NDArray[np.int64], mean_dot: NDArray[np.floating],
+                       chunk: int = 65536) -> NDArray[np.float64]:
+        """Eq. 1 averaged over member pairs of fresh nodes ``i``, ``j`` given their mean embeddings' products."""
+        d = 2.0 - 2.0 * mean_dot.astype(np.float64)
         if self.t_age is not None:
-            d += (self.h[others] @ (self.t_age @ self.h[i])).astype(np.float64) / nn
-        d = np.maximum(d, 0.0)
-        d[self.blocked_many(i, others)] = np.inf
-        return d
+            sa, sb = self.single_age[i], self.single_age[j]
+            single = (sa >= 0) & (sb >= 0)
+            d[single] += self.t_age[sa[single], sb[single]]
+            rest = np.flatnonzero(~single)
+            h = self.nodes.age_hist
+            for lo in range(0, rest.size, chunk):
+                r = rest[lo:lo + chunk]
+                a, b = i[r], j[r]
+                d[r] += np.einsum("ij,ij->i", h[a] @ self.t_age, h[b]) / (self.size[a] * self.size[b])
+        return np.maximum(d, 0.0)
 
-    def blocked_many(self, i: int, others: NDArray[np.int64]) -> NDArray[np.bool_]:
-        fo = self.fixed[others]
-        out = (fo >= 0) & (self.fixed[i] >= 0) & (fo != self.fixed[i])
-        ci, gi = self.cannot[i], self.groups[i]
-        if ci or gi:
-            for k, j in enumerate(others.tolist()):
-                if j in ci or (gi and self.groups[j] and not gi.isdisjoint(self.groups[j])):
-                    out[k] = True
+    def blocked_pairs(self, i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.bool_]:
+        fi, fj = self.fixed[i], self.fixed[j]
+        out = (fi >= 0) & (fj >= 0) & (fi != fj)
+        for k in np.flatnonzero(self.constrained[i] | self.constrained[j]).tolist():
+            out[k] = out[k] or self.blocked(int(i[k]), int(j[k]))
         return out
 
     def blocked(self, i: int, j: int) -> bool:
@@ -202,143 +222,227 @@ class _SparseState:
         gi, gj = self.groups[i], self.groups[j]
         return bool(gi and gj and not gi.isdisjoint(gj))
 
-    def push(self, i: int, others: NDArray[np.int64], d: NDArray[np.float64]) -> None:
-        for j, dist in zip(others.tolist(), d.tolist(), strict=True):
-            if dist <= self.threshold:
-                a, b = (i, j) if i < j else (j, i)
-                heapq.heappush(self.heap, (dist, a, b, int(self.version[a]), int(self.version[b])))
+    def distances_to(self, k: int, others: list[int]) -> NDArray[np.float64]:
+        """Exact average-linkage distances from cluster ``k`` to alive clusters ``others`` (+inf if blocked)."""
+        o = np.asarray(others, dtype=np.int64)
+        if o.size == 0:
+            return np.zeros(0)
+        sk = self.sum_of(k)
+        fresh = ~self.merged[o]
+        dots = np.empty(o.size, dtype=np.float64)
+        if fresh.any():
+            dots[fresh] = self.nodes.sums[o[fresh]] @ sk
+        mo = np.flatnonzero(~fresh)
+        if mo.size:
+            dots[mo] = np.stack([self.msum[c] for c in o[mo].tolist()]) @ sk
+        nn = self.size[o] * self.size[k]
+        d = 2.0 - 2.0 * dots / nn
+        if self.t_age is not None:
+            v = self.t_age @ self.hist_of(k)
+            sa = self.single_age[o]
+            single = fresh & (sa >= 0)
+            age = np.empty(o.size, dtype=np.float64)
+            age[single] = v[sa[single]]
+            for r in np.flatnonzero(~single).tolist():
+                age[r] = self.hist_of(int(o[r])) @ v
+            d += age / nn
+        d = np.maximum(d, 0.0)
+        d[self.blocked_pairs(np.full(o.size, k, dtype=np.int64), o)] = np.inf
+        return d
 
-    def add_edges(self, src: NDArray[np.int64], dst: NDArray[np.int64], dist: NDArray[np.float64]) -> None:
-        """Record candidate edges (both directions) within ``threshold + slack`` and queue those within the
-        threshold. Farther pairs are dropped: an average over member pairs that far apart rarely falls back."""
-        ok = (dist <= self.threshold + self.slack) & (src != dst)
-        src, dst, dist = src[ok], dst[ok], dist[ok]
-        nbrs = self.nbrs
-        for i, j in zip(src.tolist(), dst.tolist(), strict=True):
-            nbrs[i].add(j)
-            nbrs[j].add(i)
-        q = dist <= self.threshold
-        for i, j, dd in zip(src[q].tolist(), dst[q].tolist(), dist[q].tolist(), strict=True):
-            if self.blocked(i, j):
-                continue
-            a, b = (i, j) if i < j else (j, i)
-            self.heap.append((dd, a, b, int(self.version[a]), int(self.version[b])))
-        heapq.heapify(self.heap)
+    # -- neighbour lists ----------------------------------------------------------------------------------
+    def set_edges(self, i: NDArray[np.int64], j: NDArray[np.int64], d: NDArray[np.float64]) -> None:
+        """The fresh nodes' candidate lists (pairs ``i < j`` within the threshold, not blocked), as CSR rows."""
+        m = self.nodes.m
+        src = np.concatenate([i, j])
+        dst = np.concatenate([j, i])
+        dd = np.concatenate([d, d])
+        order = np.argsort(src, kind="stable")
+        self.indices = dst[order]
+        self.data = dd[order]
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=m))]).astype(np.int64)
 
-    def run(self) -> int:
-        """Merge along queued edges in increasing distance until none is within the threshold."""
-        merged = 0
-        heap = self.heap
-        while heap:
-            dist, a, b, va, vb = heapq.heappop(heap)
-            if dist > self.threshold:
-                heap.clear()
-                break
-            if not (self.alive[a] and self.alive[b]) or self.version[a] != va or self.version[b] != vb:
-                continue
-            self._merge(a, b)
-            merged += 1
-        self.merges += merged
-        return merged
+    def neighbours(self, x: int) -> dict[int, float]:
+        """``{cluster: distance}`` of every alive cluster within the threshold of alive cluster ``x``."""
+        if self.ver[x]:
+            return dict(self.nb[x])
+        lo, hi = self.indptr[x], self.indptr[x + 1]
+        row, dist = self.indices[lo:hi], self.data[lo:hi]
+        fresh = ~self.merged[row]
+        out = dict(zip(row[fresh].tolist(), dist[fresh].tolist(), strict=True))
+        linked = set(self.root[row[~fresh]].tolist())
+        ex = self.extra.get(x)
+        if ex:
+            linked |= set(self.root[list(ex)].tolist())
+        for c in linked:
+            d = self.nb[c].get(x)
+            if d is not None:
+                out[c] = d
+        return out
 
-    def _merge(self, a: int, b: int) -> None:
-        self.s[a] += self.s[b]
-        self.n[a] += self.n[b]
-        self.h[a] += self.h[b]
-        self.groups[a] |= self.groups[b]
-        if self.fixed[a] < 0:
-            self.fixed[a] = self.fixed[b]
-        for c in self.cannot[b]:
-            self.cannot[c].discard(b)
-            self.cannot[c].add(a)
-        self.cannot[a] |= self.cannot[b]
-        self.cannot[b] = set()
-        self.groups[b] = set()
-        self.alive[b] = False
-        self.parent[b] = a
-        self.version[a] += 1
-        self.version[b] += 1
-        nb = self.nbrs[a] | self.nbrs[b]
-        nb.discard(a)
-        nb.discard(b)
-        for c in self.nbrs[b]:
-            if c != a:
-                self.nbrs[c].discard(b)
-                self.nbrs[c].add(a)
-        self.nbrs[b] = set()
-        others = np.fromiter(nb, dtype=np.int64, count=len(nb))
-        d = self.distances(a, others)
-        if others.size > self.cap:
-            keep = np.argpartition(d, self.cap - 1)[: self.cap]
-            others, d = others[keep], d[keep]
-            nb = set(others.tolist())
-        self.nbrs[a] = nb
-        self.push(a, others, d)
+    # -- merging ------------------------------------------------------------------------------------------
+    def merge(self, a: int, b: int) -> None:
+        na_, nb_ = self.neighbours(a), self.neighbours(b)
+        na_.pop(b, None)
+        nb_.pop(a, None)
+        sa, sb = self.size[a], self.size[b]
+        n = sa + sb
+        mem_a = self.members.pop(a, None) or [a]
+        mem_b = self.members.pop(b, None) or [b]
+        k, lost = (a, b) if len(mem_a) >= len(mem_b) else (b, a)
+        self.msum[k] = self.sum_of(a) + self.sum_of(b)
+        self.mhist[k] = self.hist_of(a) + self.hist_of(b)
+        self.msum.pop(lost, None)
+        self.mhist.pop(lost, None)
+        self.size[k] = n
+        self.groups[k] = self.groups[a] | self.groups[b]
+        self.groups[lost] = set()
+        if self.fixed[k] < 0:
+            self.fixed[k] = self.fixed[lost]
+        for c in self.cannot[lost]:
+            self.cannot[c].discard(lost)
+            if c != k:
+                self.cannot[c].add(k)
+        self.cannot[k] = (self.cannot[a] | self.cannot[b]) - {a, b}
+        self.cannot[lost] = set()
+        self.constrained[k] = bool(self.groups[k]) or bool(self.cannot[k])
+        mem_k = mem_a + mem_b if k == a else mem_b + mem_a
+        self.root[mem_b if k == a else mem_a] = k
+        self.members[k] = mem_k
+        self.ver[a] += 1
+        self.ver[b] += 1
+        self.merged[a] = self.merged[b] = True
+        self.nb.pop(lost, None)
+        t = self.t
+        new: dict[int, float] = {}
+        one: list[int] = []
+        for c, d in na_.items():
+            e = nb_.get(c)
+            if e is None:
+                one.append(c)
+            else:
+                v = (sa * d + sb * e) / n
+                if v <= t:
+                    new[c] = v
+        one.extend(c for c in nb_ if c not in na_)
+        if one:
+            for c, v in zip(one, self.distances_to(k, one).tolist(), strict=True):
+                if v <= t:
+                    new[c] = v
+        nb = self.nb
+        for c in na_.keys() | nb_.keys():
+            dc = nb.get(c)
+            if dc is not None:
+                dc.pop(a, None)
+                dc.pop(b, None)
+                v = new.get(c)
+                if v is not None:
+                    dc[k] = v
+        nb[k] = new
+        vk, ver, heap = self.ver[k], self.ver, self.heap
+        for c, v in new.items():
+            heapq.heappush(heap, (v, k, c, vk, ver[c]))
+
+    def run(self, ed: list[float], ei: list[int], ej: list[int]) -> int:
+        """Merge in increasing distance along the static edges (sorted) and the queued ones; returns merges."""
+        ver, heap, pop = self.ver, self.heap, heapq.heappop
+        p, e_n, merges = 0, len(ed), 0
+        while True:
+            while p < e_n and (ver[ei[p]] or ver[ej[p]]):
+                p += 1
+            while heap and (ver[heap[0][1]] != heap[0][3] or ver[heap[0][2]] != heap[0][4]):
+                pop(heap)
+            if p < e_n and (not heap or ed[p] <= heap[0][0]):
+                a, b = ei[p], ej[p]
+                p += 1
+            elif heap:
+                _, a, b, _, _ = pop(heap)
+            else:
+                return merges
+            self.merge(a, b)
+            merges += 1
+
+    def refresh(self, probe: int, seed: int) -> int:
+        """Search pairs of alive clusters (one merged at least) the item-level search missed; link and queue
+        those within the threshold. Returns how many."""
+        alive = np.flatnonzero(self.root == np.arange(self.root.size))
+        if alive.size < 2 or not self.msum:
+            return 0
+        sums = np.stack([self.sum_of(int(c)) for c in alive.tolist()])
+        means = sums / self.size[alive, None].astype(np.float32)
+        del sums
+        is_merged = self.merged[alive]
+        t = self.t
+
+        def keep(i: NDArray[np.int64], j: NDArray[np.int64], s: NDArray[np.float32]) -> NDArray[np.bool_]:
+            return is_merged[i] | is_merged[j]
+
+        i, j, _ = pairs_within(means, 1.0 - t / 2.0, probe=probe, seed=seed, keep=keep)
+        del means
+        pairs = []
+        for a, b in zip(alive[i].tolist(), alive[j].tolist(), strict=True):
+            if not self.merged[a]:
+                a, b = b, a
+            if b not in self.nb[a]:
+                pairs.append((a, b))
+        by_a: dict[int, list[int]] = {}
+        for a, b in pairs:
+            by_a.setdefault(a, []).append(b)
+        linked = 0
+        for a, bs in by_a.items():
+            for b, v in zip(bs, self.distances_to(a, bs).tolist(), strict=True):
+                if v <= t and b not in self.nb[a]:
+                    linked += 1
+                    self.nb[a][b] = v
+                    if self.merged[b]:
+                        self.nb[b][a] = v
+                    else:
+                        self.extra.setdefault(b, set()).add(a)
+                    heapq.heappush(self.heap, (v, a, b, self.ver[a], self.ver[b]))
+        return linked
 
     def labels(self) -> NDArray[np.int64]:
-        return _roots(self.parent)
+        return self.root.copy()
 
 
-def sparse_average_linkage(nodes: Nodes, w: float, threshold: float, k: int = 16, probe: int = 6,
-                           rounds: int = 3, seed: int = 0, cap: int = 96, slack: float = 0.25) -> NDArray[np.int64]:
-    """Approximate :func:`dense_average_linkage` for many nodes, in O(m k) memory.
+def sparse_average_linkage(nodes: Nodes, w: float, threshold: float, k: int = 16, probe: int = 16,
+                           rounds: int = 1, seed: int = 0) -> NDArray[np.int64]:
+    """Approximate :func:`dense_average_linkage` for many nodes, in memory linear in the candidate pairs.
 
-    1. Candidate edges: each node's ``k`` nearest nodes by embedding inner product (inverted-file search).
-    2. Merge the globally closest candidate pair (exact average-linkage distance from the summaries),
-       inherit the candidates of both, recompute, repeat while within the threshold.
-    3. Refresh: search neighbours again for the clusters formed (their mean embeddings against all alive
-       nodes), queue new pairs, continue; up to ``rounds`` times or until nothing merges.
-    ``cap`` bounds the candidate list a growing cluster keeps (its nearest ones); candidate pairs farther than
-    ``threshold + slack`` are not kept.
+    1. Candidate pairs: every pair of nodes within ``threshold`` (eq. 1 with the age term), found by a range
+       search on the mean embeddings (inverted file, ``probe`` cells per node; the age term only prunes).
+    2. Merge the globally closest pair, as the exact method does. A merged cluster's candidates are the union
+       of its parts' (Lance-Williams update where both parts know a cluster, exact from the summaries where
+       one does); pairs over the threshold are dropped. Since an average over member pairs is within the
+       threshold only if one of them is, this union holds *every* cluster within the threshold, so the merges
+       are those of exact average linkage up to the pairs the search missed.
+    3. Refresh (``rounds`` times): a range search over the clusters' means links clusters whose member pairs
+       the first search missed; merging continues.
+    ``k`` is accepted for compatibility and unused (a range search needs no neighbour count).
     """
-    st = _SparseState(nodes, w, threshold, cap, slack)
+    del k
+    st = _SparseState(nodes, w, threshold)
     m = nodes.m
     if m < 2:
         return st.labels()
-    means = nodes.sums / nodes.sizes[:, None].astype(np.float32)
-    idx, sims = knn_inner_product(means, means, k=min(k, m - 1), probe=probe, seed=seed, exclude_self=True)
-    src = np.repeat(np.arange(m, dtype=np.int64), idx.shape[1])
-    dst = idx.reshape(-1).astype(np.int64)
-    ok = dst >= 0
-    src, dst = src[ok], dst[ok]
-    st.add_edges(src, dst, _edge_distances(st, src, dst, sims.reshape(-1)[ok]))
-    st.run()
+    t = float(threshold)
+    single = bool(np.all(nodes.sizes == 1))
+    means = nodes.sums if single else nodes.sums / nodes.sizes[:, None].astype(np.float32)
+
+    def keep(i: NDArray[np.int64], j: NDArray[np.int64], s: NDArray[np.float32]) -> NDArray[np.bool_]:
+        d = st.pair_distances(i, j, s)
+        ok = d <= t
+        ok[ok] = ~st.blocked_pairs(i[ok], j[ok])
+        return ok
+
+    i, j, s = pairs_within(means, 1.0 - t / 2.0, probe=probe, seed=seed, keep=keep)
+    del means
+    d = st.pair_distances(i, j, s)
+    order = np.argsort(d, kind="stable")
+    i, j, d = i[order], j[order], d[order]
+    st.set_edges(i, j, d)
+    st.run(d.tolist(), i.tolist(), j.tolist())
     for r in range(max(0, rounds)):
-        alive = np.flatnonzero(st.alive)
-        multi = alive[st.n[alive] > 1]
-        if multi.size == 0 or alive.size < 2:
-            break
-        means = st.s[alive] / st.n[alive, None].astype(np.float32)
-        qmeans = st.s[multi] / st.n[multi, None].astype(np.float32)
-        kk = min(k, alive.size - 1)
-        idx, sims = knn_inner_product(qmeans, means, k=kk + 1, probe=probe, seed=seed + 1 + r)
-        src = np.repeat(multi, idx.shape[1])
-        dst = np.where(idx >= 0, alive[np.maximum(idx, 0)], -1).reshape(-1)
-        sims = sims.reshape(-1)
-        ok = (dst >= 0) & (dst != src)
-        src, dst, sims = src[ok], dst[ok], sims[ok]
-        new = np.array([j not in st.nbrs[i] for i, j in zip(src.tolist(), dst.tolist(), strict=True)], dtype=bool)
-        if not new.any():
-            break
-        src, dst = src[new], dst[new]
-        st.add_edges(src, dst, _edge_distances(st, src, dst, sims[new]))
-        if st.run() == 0:
+        if st.refresh(probe, seed + 1 + r) == 0 or st.run([], [], []) == 0:
             break
     return st.labels()
-
-
-def _edge_distances(st: _SparseState, src: NDArray[np.int64], dst: NDArray[np.int64],
-                    mean_dot: NDArray[np.float32], chunk: int = 65536) -> NDArray[np.float64]:
-    """Exact average-linkage distances of many (src, dst) node pairs, given the inner products of their mean
-    embeddings (which is the embedding part exactly). Blocking is checked when pairs are queued."""
-    d = 2.0 - 2.0 * mean_dot.astype(np.float64)
-    if st.t_age is not None:
-        sa, da = st.single_age[src], st.single_age[dst]
-        single = (sa >= 0) & (da >= 0)
-        d[single] += st.t_age[sa[single], da[single]]
-        rest = np.flatnonzero(~single)
-        for lo in range(0, rest.size, chunk):
-            r = rest[lo:lo + chunk]
-            s, t = src[r], dst[r]
-            d[r] += np.einsum("ij,ij->i", st.h[s] @ st.t_age, st.h[t]).astype(np.float64) / (st.n[s] * st.n[t])
-    return np.maximum(d, 0.0)

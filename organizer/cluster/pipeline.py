@@ -162,6 +162,11 @@ def cluster_faces(inp: ClusterInput, params: ClusterParams | None = None) -> Clu
                 continue
         kept_clusters.append(members)
     kept_clusters.sort(key=lambda mem: (-mem.size, int(keep[mem].min())))
+    # all centroids at once: one pass over x (a per-cluster sum and norm cost seconds at 100k faces)
+    if kept_clusters:
+        flat = np.concatenate(kept_clusters)
+        starts = np.cumsum([0] + [mem.size for mem in kept_clusters[:-1]])
+        centroids = l2_normalise(np.add.reduceat(x[flat], starts, axis=0))
     stats: list[ClusterStats] = []
     for lab, members in enumerate(kept_clusters):
         items = keep[members]
@@ -174,7 +179,7 @@ def cluster_faces(inp: ClusterInput, params: ClusterParams | None = None) -> Clu
             label=lab,
             person_id=int(f[0]) if f.size else -1,
             members=np.sort(items),
-            centroid=l2_normalise(x[members].sum(axis=0, keepdims=True))[0],
+            centroid=centroids[lab],
             gender=fuse_gender(p_male[members]),
             birth_year=fuse_birth_year(birth[members]),
             first_time=float(t.min()) if t.size else None,
