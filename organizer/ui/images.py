@@ -70,13 +70,12 @@ def _fit(img: QImage, max_side: int) -> QImage:
                       Qt.TransformationMode.SmoothTransformation)
 
 
-def read_image(path: str, max_side: int) -> QImage:
-    """The upright photo (EXIF orientation applied), longer side at most ``max_side``; a null image if unreadable."""
-    try:
-        data = read_bytes(path)
-    except MediaError as e:
-        log.info("Cannot read %s: %s", display_path(path), e)
-        return QImage()
+def load_image(path: str, max_side: int) -> QImage:
+    """The upright photo (EXIF orientation applied), longer side at most ``max_side``.
+
+    Raises :class:`MediaError` (with a message fit for the user) if the file cannot be read or decoded.
+    """
+    data = read_bytes(path)
     buf = QBuffer()
     buf.setData(QByteArray(data))
     buf.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -90,17 +89,27 @@ def read_image(path: str, max_side: int) -> QImage:
     img = reader.read()
     if not img.isNull():
         return img
+    return _fit(rgb_to_qimage(decode(data, min_side=max_side).pixels), max_side)
+
+
+def read_image(path: str, max_side: int) -> QImage:
+    """Like :func:`load_image`, but a null image (and a log line) if the file is unreadable."""
     try:
-        return _fit(rgb_to_qimage(decode(data, min_side=max_side).pixels), max_side)
+        return load_image(path, max_side)
     except MediaError as e:
-        log.info("Cannot decode %s: %s", display_path(path), e)
+        log.info("Cannot read %s: %s", display_path(path), e)
         return QImage()
 
 
+def load_video_frame(path: str, t: float, max_side: int) -> QImage:
+    """The upright video frame at ``t`` seconds, longer side at most ``max_side``; raises :class:`MediaError`."""
+    return rgb_to_qimage(read_frame(path, t, max_side))
+
+
 def read_video_frame(path: str, t: float, max_side: int) -> QImage:
-    """The upright video frame at ``t`` seconds, longer side at most ``max_side``; a null image if unreadable."""
+    """Like :func:`load_video_frame`, but a null image (and a log line) if the frame is unreadable."""
     try:
-        return rgb_to_qimage(read_frame(path, t, max_side))
+        return load_video_frame(path, t, max_side)
     except MediaError as e:
         log.info("Cannot read frame %.2f s of %s: %s", t, display_path(path), e)
         return QImage()

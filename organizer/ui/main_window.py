@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,10 +20,7 @@ from PySide6.QtWidgets import QFileDialog
 from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QInputDialog
 from PySide6.QtWidgets import QLabel
-from PySide6.QtWidgets import QListWidget
-from PySide6.QtWidgets import QListWidgetItem
 from PySide6.QtWidgets import QMainWindow
-from PySide6.QtWidgets import QProgressBar
 from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QSplitter
 from PySide6.QtWidgets import QStackedWidget
@@ -35,7 +31,6 @@ from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
 
 from organizer import APP_NAME
-from organizer.core.progress import Progress
 from organizer.media.video import FramePolicy
 from organizer.services.browse_service import BrowseService
 from organizer.services.index_service import IndexService
@@ -48,6 +43,7 @@ from organizer.ui.dialogs.settings import load_frame_policy
 from organizer.ui.dialogs.viewer import PhotoViewer
 from organizer.ui.images import display_path
 from organizer.ui.images import local_path
+from organizer.ui.indexing import IndexingController
 from organizer.ui.models.person_model import UNSORTED_ID
 from organizer.ui.models.person_model import PersonGridModel
 from organizer.ui.models.person_model import display_name
@@ -55,6 +51,7 @@ from organizer.ui.models.photo_model import PhotoGridModel
 from organizer.ui.models.photo_model import PhotoRow
 from organizer.ui.models.thumbnails import ThumbnailCache
 from organizer.ui.views.demography import DemographyChart
+from organizer.ui.views.folders import FoldersDock
 from organizer.ui.views.person_grid import PeoplePanel
 from organizer.ui.views.person_page import PersonPage
 from organizer.ui.workers import GeneratorWorker
@@ -100,14 +97,9 @@ class MainWindow(QMainWindow):
         self.thumbs = ThumbnailCache(self.browse, self.pools, parent=self)
         self.person_model = PersonGridModel(self.thumbs, self)
         self.photo_model = PhotoGridModel(self.browse, self.pools, parent=self)
-        self._index_worker: GeneratorWorker | None = None
-        self._index_queue: list[str] = []
-        self._index_t0 = 0.0
-        self._last_status = 0.0
         self._clustering = False
         self._cluster_again = False
         self._faces_clustered = 0
-        self._faces_seen = 0
         self._refresh_pending = False
         self._refresh_running = False
         self._current_person: int | None = None
@@ -115,7 +107,6 @@ class MainWindow(QMainWindow):
         self.viewer: PhotoViewer | None = None
         self.settings_dialog: SettingsDialog | None = None
         self._errors_before_run: int | None = None
-        self._folder_paths: dict[int, str] = {}
         self._chart_persons: list = []
         self._chart_stale = False
         self.people.params = load_cluster_params(self.settings, self.people.params)
@@ -172,25 +163,13 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(split)
         self.setCentralWidget(self.stack)
 
-        self.folder_list = QListWidget()
-        self.folder_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.folder_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # full path in the tooltip
-        self.folder_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.folders_dock = QDockWidget("Library Folders", self)
-        self.folders_dock.setObjectName("folders")
-        box = QWidget()
-        v = QVBoxLayout(box)
-        v.setContentsMargins(2, 2, 2, 2)
-        v.addWidget(self.folder_list)
-        btns = QHBoxLayout()
-        self.rescan_button = QPushButton("Rescan")
-        self.rescan_button.clicked.connect(self.rescan_selected)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.clicked.connect(self.remove_selected_folder)
-        btns.addWidget(self.rescan_button)
-        btns.addWidget(self.remove_button)
-        v.addLayout(btns)
-        self.folders_dock.setWidget(box)
+        self.folders_dock = FoldersDock(self)
+        self.folder_list = self.folders_dock.folder_list
+        self.rescan_button, self.remove_button = self.folders_dock.rescan_button, self.folders_dock.remove_button
+        for rescan in (self.rescan_button.clicked, self.folders_dock.rescan_action.triggered):
+            rescan.connect(self.rescan_selected)
+        for remove in (self.remove_button.clicked, self.folders_dock.remove_action.triggered):
+            remove.connect(self.remove_selected_folder)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.folders_dock)
 
         self.error_list = QTreeWidget()
@@ -204,17 +183,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.errors_dock)
         self.errors_dock.hide()
 
-        sb = self.statusBar()
         self.status_label = QLabel("")
-        self.progress = QProgressBar(maximumWidth=220, textVisible=True)
-        self.pause_button = QPushButton("Pause", checkable=True)
-        self.pause_button.toggled.connect(self.set_paused)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel_indexing)
-        sb.addWidget(self.status_label, 1)
-        for w in (self.progress, self.pause_button, self.cancel_button):
-            sb.addPermanentWidget(w)
-            w.hide()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.indexer = IndexingController(self.pools, self._make_run, self.statusBar(), self.status_label, self)
+        self.indexer.started.connect(self._index_started)
+        self.indexer.finished.connect(self._index_finished)
+        self.progress = self.indexer.progress
+        self.pause_button, self.cancel_button = self.indexer.pause_button, self.indexer.cancel_button
 
     def _act(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         a = QAction(text, self)
@@ -263,11 +238,6 @@ class MainWindow(QMainWindow):
         v = mb.addMenu("&View")
         v.addAction(self.folders_dock.toggleViewAction())
         v.addAction(self.errors_dock.toggleViewAction())
-        rescan = QAction("Rescan", self)
-        rescan.triggered.connect(self.rescan_selected)
-        remove = QAction("Remove from Library", self)
-        remove.triggered.connect(self.remove_selected_folder)
-        self.folder_list.addActions([rescan, remove])
 
     # ------------------------------------------------------------------------------------------- settings
 
@@ -356,14 +326,7 @@ class MainWindow(QMainWindow):
         # The chart is drawn when it is shown: 5 000 persons cost ~50 ms the first screen does not need.
         self._chart_persons, self._chart_stale = snap.persons, True
         self._update_chart()
-        self.folder_list.clear()
-        # Paths stay in Python: a QString would drop the bytes of names that are not UTF-8, and rescan another path.
-        self._folder_paths = {f.id: f.path for f in snap.folders}
-        for f in snap.folders:
-            it = QListWidgetItem(f"{display_path(f.path)}  ({f.n_media})")
-            it.setData(Qt.ItemDataRole.UserRole, f.id)
-            it.setToolTip(f"{display_path(f.path)}\nlast scanned: {f.last_scan_at or 'never'}")
-            self.folder_list.addItem(it)
+        self.folders_dock.set_folders(snap.folders)
         self.error_list.clear()
         for err in snap.errors:
             item = QTreeWidgetItem(self.error_list, [display_path(err.path), err.message])
@@ -381,7 +344,7 @@ class MainWindow(QMainWindow):
             self.errors_dock.show()
             self.resizeDocks([self.errors_dock], [150], Qt.Orientation.Vertical)  # room left for the grids
         has_library = bool(snap.folders or snap.persons or snap.unsorted)
-        self.stack.setCurrentIndex(1 if has_library or self._index_worker is not None else 0)
+        self.stack.setCurrentIndex(1 if has_library or self.indexing else 0)
         if self._current_person is not None:
             self.show_person(self._current_person)
         self.refreshed.emit()
@@ -423,13 +386,16 @@ class MainWindow(QMainWindow):
             self.show_person(person_id)
 
     def open_photo(self, photo) -> PhotoViewer | None:
-        """Opens a photo (or the video frame) with every face box and name, without blocking the window."""
+        """Opens a photo (or the video frame) with every face box and name, without blocking the window.
+
+        The dialog opens at once with a placeholder; the file is decoded on the io pool.
+        """
         if photo is None:
             return None
         faces = [f for f in self.browse.media_faces(photo.media_id) if f.frame_s == photo.frame_s]
         full = (photo.width, photo.height) if photo.width and photo.height else None
         frame_s = (photo.frame_s or 0.0) if photo.kind == "video" else None
-        self.viewer = PhotoViewer(photo.path, faces, photo.face_id, full, frame_s, self)
+        self.viewer = PhotoViewer(self.pools, photo.path, faces, photo.face_id, full, frame_s, self)
         self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.viewer.open()
         return self.viewer
@@ -545,7 +511,7 @@ class MainWindow(QMainWindow):
             self.recluster(incremental=True)
 
     def _cluster_failed(self, e: BaseException, incremental: bool) -> None:
-        if incremental and self._index_worker is not None:
+        if incremental and self.indexing:
             # While indexing, the indexer's writer may hold SQLite's write lock when the live clustering wants to
             # write ("database is locked"): nothing was changed, so simply try again at the next tick.
             log.info("Live clustering deferred: %s", e)
@@ -554,8 +520,8 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"Clustering failed: {e}")
 
     def _live_cluster(self) -> None:
-        if self._faces_seen > self._faces_clustered and not self._clustering:
-            self._faces_clustered = self._faces_seen
+        if self.indexer.faces_seen > self._faces_clustered and not self._clustering:
+            self._faces_clustered = self.indexer.faces_seen
             self.recluster(incremental=True)
 
     # ------------------------------------------------------------------------------------------- indexing
@@ -579,20 +545,20 @@ class MainWindow(QMainWindow):
             self.index_paths([path])
 
     def rescan_all(self) -> None:
-        paths = list(self._folder_paths.values())
+        paths = self.folders_dock.paths()
         if paths:
             self.index_paths(paths)
 
     def rescan_selected(self) -> None:
-        it = self.folder_list.currentItem()
-        if it is not None:
-            self.index_paths([self._folder_paths[it.data(Qt.ItemDataRole.UserRole)]])
+        chosen = self.folders_dock.selected()
+        if chosen is not None:
+            self.index_paths([chosen[1]])
 
     def remove_selected_folder(self) -> None:
-        it = self.folder_list.currentItem()
-        if it is None or self._index_worker is not None:
+        chosen = self.folders_dock.selected()
+        if chosen is None or self.indexing:
             return
-        fid = it.data(Qt.ItemDataRole.UserRole)
+        fid = chosen[0]
         self.pools.run(self.pools.db, lambda: self.browse.remove_folder(fid), lambda _r: self._edited(None))
 
     def index_paths(self, paths: list[str]) -> None:
@@ -601,83 +567,29 @@ class MainWindow(QMainWindow):
         paths = [os.path.abspath(p) for p in paths if os.path.exists(p)]
         if missing:
             self.status_label.setText(f"Not found: {', '.join(missing)}")
-        if not paths:
-            return
-        if self._index_worker is not None:
-            self._index_queue.extend(paths)
-            return
+        if paths:
+            self.indexer.start(paths)
+
+    def _make_run(self, paths: list[str]):
         indexer = self.ctx.make_indexer(load_frame_policy(self.settings, FramePolicy()))
-        w = GeneratorWorker(lambda cancel: indexer.run(paths, cancel))
-        w.signals.progressed.connect(self._index_progressed)
-        w.signals.failed.connect(lambda e: self.status_label.setText(f"Indexing failed: {e}"))
-        w.signals.finished.connect(self._index_finished)
-        self._index_worker = w
-        self._index_t0 = time.monotonic()
-        self._faces_seen = self._faces_clustered = 0
+        return lambda cancel: indexer.run(paths, cancel)
+
+    def _index_started(self) -> None:
+        self._faces_clustered = 0
         self._errors_before_run = self.error_list.topLevelItemCount()
+        self.folders_dock.set_indexing(True)
         self.stack.setCurrentIndex(1)
-        self.status_label.setText(f"Scanning {', '.join(paths)}…")
-        self.progress.setRange(0, 0)
-        for b in (self.progress, self.pause_button, self.cancel_button):
-            b.show()
         self._live_timer.start()
-        self.pools.start(self.pools.index, w)
-
-    def _index_progressed(self, p: Progress) -> None:
-        self._faces_seen = p.faces
-        now = time.monotonic()
-        # Progress can arrive hundreds of times a second; repaint the status at most 10 times a second.
-        if now - self._last_status < 0.1 and p.done != p.total and p.phase != "done":
-            return
-        self._last_status = now
-        if p.phase == "scan":
-            self.status_label.setText(f"Scanning: {p.done} files found")
-        elif p.phase == "analyse":
-            if p.done == 0:
-                self._index_t0 = now
-            self.progress.setRange(0, max(1, p.total))
-            self.progress.setValue(p.done)
-            self.progress.setFormat(f"{p.done}/{p.total}")
-            rate = p.done / max(now - self._index_t0, 1e-6)
-            eta = (p.total - p.done) / rate if rate > 0 else 0
-            name = os.path.basename(p.path) if p.path else ""
-            if self._index_worker is not None and self._index_worker.paused:
-                return  # the file that was being analysed when Pause was pressed: keep saying "Paused"
-            self.status_label.setText(f"Indexing {name}   {p.faces} faces, {p.errors} errors   "
-                                      f"ETA {int(eta // 60)}:{int(eta % 60):02d}")
-
-    def set_paused(self, paused: bool) -> None:
-        # The label follows the button even with no run (it is unchecked when a run ends, paused or not).
-        self.pause_button.setText("Resume" if paused else "Pause")
-        if self._index_worker is None:
-            return
-        if paused:
-            self._index_worker.pause()
-            self.status_label.setText("Paused")
-        else:
-            self._index_worker.resume()
-            self.status_label.setText("Resuming…")
-
-    def cancel_indexing(self) -> None:
-        self._index_queue.clear()
-        if self._index_worker is not None:
-            self._index_worker.cancel()
-            self.status_label.setText("Stopping after the current file…")
 
     @property
     def indexing(self) -> bool:
-        return self._index_worker is not None
+        return self.indexer.running
 
     def _index_finished(self) -> None:
-        w, self._index_worker = self._index_worker, None
         self._live_timer.stop()
-        self.pause_button.setChecked(False)
-        for b in (self.progress, self.pause_button, self.cancel_button):
-            b.hide()
-        cancelled = w is not None and w.cancel_token.cancelled
-        self.status_label.setText("Indexing stopped" if cancelled else "Indexing finished")
+        self.folders_dock.set_indexing(False)
         self.recluster(incremental=True)
         self.indexing_finished.emit()
-        if self._index_queue:
-            queued, self._index_queue = self._index_queue, []
+        queued = self.indexer.take_queue()
+        if queued:
             self.index_paths(queued)

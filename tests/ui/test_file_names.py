@@ -20,6 +20,7 @@ from organizer.ui.images import file_url
 from organizer.ui.images import local_path
 from organizer.ui.images import read_image
 from organizer.ui.models.photo_model import render_preview
+from organizer.ui.workers import Pools
 
 
 @pytest.fixture
@@ -53,8 +54,11 @@ def test_photo_with_non_utf8_name_previews_and_opens(qtbot, odd_dir, library, bu
     assert (img.width(), img.height()) == (200, 150)
     assert read_image(path + "-missing", 100).isNull()
 
-    viewer = PhotoViewer(photo.path, list(photo.faces), photo.face_id, (320, 240))
+    pools = Pools()
+    viewer = PhotoViewer(pools, photo.path, list(photo.faces), photo.face_id, (320, 240))
     qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: not viewer.loading, timeout=5000)
+    pools.wait()
     assert viewer.label.pixmap() is not None and viewer.label.pixmap().width() == 320
     assert "\ufffd" in viewer.windowTitle()  # shown, not silently dropped
     assert file_url(path).toEncoded().data().endswith(b"caf%FF/%FF%FE%20photo.jpg")

@@ -115,3 +115,36 @@ def test_errors_panel_lists_unreadable_files(make_window, qtbot, library, tmp_pa
     assert rows[str(album / "corrupt.jpg")] == "not an image, or an image format that cannot be read"
     assert "truncated" in rows[str(album / "truncated.jpg")]
     assert _n_media(library, MediaStatus.OK) == 2
+
+
+def test_folder_buttons_follow_the_selection(make_window, qtbot, library, tmp_path):
+    w = make_window(lambda: SlowEngine(0.0))
+    w.show()
+    qtbot.waitUntil(lambda: not w._refresh_running, timeout=5000)
+    dock = w.folders_dock
+    buttons = (w.rescan_button, w.remove_button, dock.rescan_action, dock.remove_action)
+    assert w.folder_list.count() == 0 and not any(b.isEnabled() for b in buttons)  # no folders
+
+    album = _album(tmp_path / "album", 2)
+    with qtbot.waitSignal(w.indexing_finished, timeout=30_000):
+        w.index_paths([str(album)])
+    qtbot.waitUntil(lambda: w.folder_list.count() == 1 and not w._refresh_running, timeout=5000)
+    assert not any(b.isEnabled() for b in buttons)  # a folder, but none selected
+
+    w.folder_list.setCurrentRow(0)
+    assert all(b.isEnabled() for b in buttons)
+    w.folder_list.clearSelection()
+    assert not any(b.isEnabled() for b in buttons)
+
+    # Rescan indexes the selected folder; while it runs, the folder cannot be removed.
+    w.folder_list.setCurrentRow(0)
+    with qtbot.waitSignal(w.indexing_finished, timeout=30_000):
+        qtbot.mouseClick(w.rescan_button, Qt.MouseButton.LeftButton)
+        assert w.indexing and w.rescan_button.isEnabled() and not w.remove_button.isEnabled()
+    with qtbot.waitSignal(w.refreshed, timeout=5000):  # the refresh after the run keeps the selection
+        w.refresh()
+    assert w.folder_list.currentRow() == 0 and w.remove_button.isEnabled()
+
+    qtbot.mouseClick(w.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.folder_list.count() == 0 and not w._refresh_running, timeout=5000)
+    assert not any(b.isEnabled() for b in buttons)

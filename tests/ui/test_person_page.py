@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import cv2
 import numpy as np
@@ -124,6 +125,7 @@ def test_double_click_opens_viewer_with_every_face_and_name(make_window, qtbot, 
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: w.viewer is not None and w.viewer.isVisible(), timeout=3000)
     v = w.viewer
+    qtbot.waitUntil(lambda: not v.loading, timeout=5000)  # decoded on the io pool
     assert sorted(f.name or f"Person {f.person_id}" for f in v.faces) == sorted(["Alice", f"Person {someone}"])
     img = v.label.pixmap().toImage()
     assert (img.width(), img.height()) == (320, 240)
@@ -152,3 +154,85 @@ def test_removed_non_faces_are_not_listed_as_unsorted(make_window, qtbot, librar
     qtbot.waitUntil(lambda: w.photo_model.rowCount() > 0, timeout=5000)
     qtbot.wait(50)
     assert [r.photo.face_id for r in w.photo_model.rows()] == [faces[b][0]]
+
+
+def _one_photo(make_window, qtbot, library, tmp_path, build):
+    path = tmp_path / "one.jpg"
+    cv2.imwrite(str(path), np.full((240, 320, 3), 90, np.uint8))
+    alice = build.person(library, "Alice")
+    build.media(library, path, (320, 240), [(alice, None, (40.0, 40.0, 60.0, 60.0))])
+    w = make_window()
+    w.show()
+    qtbot.waitUntil(lambda: w.person_model.row_of(alice) >= 0, timeout=5000)
+    w.people_panel.select_person(alice)
+    qtbot.waitUntil(lambda: w.photo_model.rowCount() == 1, timeout=5000)
+    return w, w.photo_model.row(0).photo
+
+
+def test_viewer_opens_at_once_and_decodes_off_the_gui_thread(make_window, qtbot, library, tmp_path, build,
+                                                             monkeypatch):
+    from organizer.ui.dialogs import viewer as viewer_mod
+    from organizer.ui.dialogs.viewer import LOADING_TEXT
+
+    w, photo = _one_photo(make_window, qtbot, library, tmp_path, build)
+    threads = []
+    real = viewer_mod.load_image
+
+    def slow(path, side):
+        threads.append(threading.get_ident())
+        time.sleep(0.5)  # a slow decode, like a 1080p video frame
+        return real(path, side)
+
+    monkeypatch.setattr(viewer_mod, "load_image", slow)
+    t0 = time.perf_counter()
+    v = w.open_photo(photo)
+    assert time.perf_counter() - t0 < 0.3, "the window does not wait for the decode"
+    assert v.isVisible() and v.loading and v.label.text() == LOADING_TEXT
+    with qtbot.waitSignal(v.loaded, timeout=5000):
+        pass
+    assert threads and threads[0] != threading.get_ident()
+    img = v.label.pixmap().toImage()
+    assert (img.width(), img.height()) == (320, 240)
+    assert _near(_rgb(img, 40, 70), (HIGHLIGHT.red(), HIGHLIGHT.green(), HIGHLIGHT.blue()))
+    v.close()
+
+
+def test_viewer_shows_why_a_file_cannot_be_shown(make_window, qtbot, library, tmp_path, build):
+    w, photo = _one_photo(make_window, qtbot, library, tmp_path, build)
+    (tmp_path / "one.jpg").unlink()
+    v = w.open_photo(photo)
+    qtbot.waitUntil(lambda: not v.loading, timeout=5000)
+    assert "cannot be shown" in v.label.text() and "file not found" in v.label.text()
+    v.close()
+
+
+def test_viewer_closed_before_its_picture_arrives(make_window, qtbot, library, tmp_path, build, monkeypatch):
+    """A result for a viewer closed (and deleted) meanwhile is dropped, not delivered to a deleted object."""
+    import shiboken6
+
+    from organizer.ui.dialogs import viewer as viewer_mod
+
+    w, photo = _one_photo(make_window, qtbot, library, tmp_path, build)
+    gate = threading.Event()
+    real = viewer_mod.load_image
+    delivered = []
+    monkeypatch.setattr(viewer_mod, "load_image", lambda path, side: (gate.wait(5), real(path, side))[1])
+    real_show = viewer_mod.PhotoViewer.show_result
+    monkeypatch.setattr(viewer_mod.PhotoViewer, "show_result",
+                        lambda self, r: (delivered.append(r), real_show(self, r)))
+    v = w.open_photo(photo)
+    v.close()  # WA_DeleteOnClose: deleted on the next event loop pass
+    qtbot.waitUntil(lambda: not shiboken6.isValid(v), timeout=3000)
+    gate.set()
+    w.pools.io.waitForDone(5000)
+    qtbot.wait(50)  # the queued result is handled here
+    assert delivered == []
+    # A viewer closed but not deleted drops it too.
+    gate.clear()
+    v2 = w.open_photo(photo)
+    v2.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    v2.close()
+    gate.set()
+    w.pools.io.waitForDone(5000)
+    qtbot.wait(50)
+    assert delivered == [] and v2.loading

@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+import logging
+import weakref
+
+import shiboken6
 from PySide6.QtCore import QPointF
 from PySide6.QtCore import QRectF
+from PySide6.QtCore import QSize
 from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtGui import QImage
@@ -18,15 +24,20 @@ from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QScrollArea
 from PySide6.QtWidgets import QVBoxLayout
 
+from organizer.core.errors import MediaError
 from organizer.services.browse_service import FaceBox
 from organizer.ui.images import display_path
 from organizer.ui.images import file_url
-from organizer.ui.images import read_image
-from organizer.ui.images import read_video_frame
+from organizer.ui.images import load_image
+from organizer.ui.images import load_video_frame
 from organizer.ui.models.photo_model import HIGHLIGHT
+from organizer.ui.workers import Pools
+
+log = logging.getLogger(__name__)
 
 MAX_SIDE = 1600
 OTHER = QColor(80, 200, 255)
+LOADING_TEXT = "Loading\u2026"
 
 
 def face_label(f: FaceBox) -> str:
@@ -61,23 +72,48 @@ def render_with_faces(img: QImage, faces: list[FaceBox], highlight: int | None,
     return img
 
 
-class PhotoViewer(QDialog):
-    """Shows a photo, or the frame ``frame_s`` of a video, with every face box and name on it."""
+def load_photo(path: str, faces: list[FaceBox], highlight: int | None, full: tuple[int, int] | None,
+               frame_s: float | None) -> QImage | str:
+    """The photo (or video frame) with its face boxes drawn, or why it cannot be shown. Runs on a pool thread."""
+    try:
+        src = load_image(path, MAX_SIDE) if frame_s is None else load_video_frame(path, frame_s, MAX_SIDE)
+    except MediaError as e:
+        log.info("Cannot show %s: %s", display_path(path), e)
+        return str(e)
+    if src.isNull():
+        return "the image could not be decoded"
+    return render_with_faces(src, faces, highlight, full)
 
-    def __init__(self, path: str, faces: list[FaceBox], highlight: int | None = None,
+
+def _deliver(ref: weakref.ref[PhotoViewer], result: object) -> None:
+    """Hands a load result to the viewer, unless it was closed or deleted meanwhile (then it is dropped)."""
+    viewer = ref()
+    if viewer is None or not shiboken6.isValid(viewer) or viewer.closed:
+        return
+    viewer.show_result(result)
+
+
+class PhotoViewer(QDialog):
+    """Shows a photo, or the frame ``frame_s`` of a video, with every face box and name on it.
+
+    The dialog shows "Loading…" at once; the file is read and decoded on the io pool (a 1080p video frame takes
+    up to a second) and the picture replaces the placeholder when it is ready (``loaded`` is emitted then).
+    """
+
+    #: Emitted on the GUI thread once the picture, or the reason it cannot be shown, is on screen.
+    loaded = Signal()
+
+    def __init__(self, pools: Pools, path: str, faces: list[FaceBox], highlight: int | None = None,
                  full: tuple[int, int] | None = None, frame_s: float | None = None, parent=None) -> None:
         super().__init__(parent)
         title = display_path(path)
         self.setWindowTitle(title if frame_s is None else f"{title} at {frame_s:.1f} s")
         self.path = path
         self.faces = list(faces)
-        self.label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        src = read_image(path, MAX_SIDE) if frame_s is None else read_video_frame(path, frame_s, MAX_SIDE)
-        img = render_with_faces(src, self.faces, highlight, full)
-        if img.isNull():
-            self.label.setText("This file cannot be shown here; use the system viewer.")
-        else:
-            self.label.setPixmap(QPixmap.fromImage(img))
+        self.closed = False
+        self.loading = True
+        self.label = QLabel(LOADING_TEXT, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.label.setWordWrap(True)
         area = QScrollArea()
         area.setWidget(self.label)
         area.setWidgetResizable(True)
@@ -88,6 +124,30 @@ class PhotoViewer(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(area, 1)
         lay.addWidget(buttons)
+        self._fit_to(self.label.sizeHint())
+        # The work captures plain values only (never this widget); the result comes back through a weak reference.
+        faces_copy = list(self.faces)
+
+        def work() -> QImage | str:
+            return load_photo(path, faces_copy, highlight, full, frame_s)
+
+        ref = weakref.ref(self)
+        pools.run(pools.io, work, lambda r: _deliver(ref, r), lambda e: _deliver(ref, f"unexpected error: {e}"))
+
+    def _fit_to(self, want: QSize) -> None:
         # As large as the image (small photos are not lost in a big grey dialog), at most 1000 x 800.
-        want = img.size() if not img.isNull() else self.label.sizeHint()
         self.resize(min(1000, max(480, want.width() + 40)), min(800, max(360, want.height() + 90)))
+
+    def show_result(self, result: object) -> None:
+        """Shows a result of :func:`load_photo`: the picture, or the message saying why there is none."""
+        self.loading = False
+        if isinstance(result, QImage) and not result.isNull():
+            self.label.setPixmap(QPixmap.fromImage(result))
+            self._fit_to(result.size())
+        else:
+            self.label.setText(f"This file cannot be shown here: {result}.\nUse the system viewer.")
+        self.loaded.emit()
+
+    def done(self, r: int) -> None:
+        self.closed = True  # a picture still loading is dropped when it arrives
+        super().done(r)
