@@ -339,9 +339,20 @@ class _SparseState:
                 if v is not None:
                     dc[k] = v
         nb[k] = new
-        vk, ver, heap = self.ver[k], self.ver, self.heap
-        for c, v in new.items():
-            heapq.heappush(heap, (v, k, c, vk, ver[c]))
+        self.push_best(k)
+
+    def push_best(self, k: int) -> None:
+        """Queue merged cluster ``k``'s closest neighbour.
+
+        One entry per merged cluster suffices: the globally closest pair involving a merged cluster is that
+        cluster's closest neighbour. A pair ``(x, k)`` keeps its distance until ``x`` or ``k`` merges, and the
+        entry of the later-created of the two has a value <= it; an entry whose partner merged since is
+        recomputed when it reaches the top (:meth:`run`), so the top is never above the true minimum.
+        """
+        nbk = self.nb.get(k)
+        if nbk:
+            c = min(nbk, key=nbk.__getitem__)
+            heapq.heappush(self.heap, (nbk[c], k, c, self.ver[k], self.ver[c]))
 
     def run(self, ed: list[float], ei: list[int], ej: list[int]) -> int:
         """Merge in increasing distance along the static edges (sorted) and the queued ones; returns merges."""
@@ -351,7 +362,9 @@ class _SparseState:
             while p < e_n and (ver[ei[p]] or ver[ej[p]]):
                 p += 1
             while heap and (ver[heap[0][1]] != heap[0][3] or ver[heap[0][2]] != heap[0][4]):
-                pop(heap)
+                _, x, _, vx, _ = pop(heap)
+                if ver[x] == vx and x in self.nb:  # x unchanged, its closest partner merged: look again
+                    self.push_best(x)
             if p < e_n and (not heap or ed[p] <= heap[0][0]):
                 a, b = ei[p], ej[p]
                 p += 1
