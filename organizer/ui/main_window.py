@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,6 +62,8 @@ log = logging.getLogger(__name__)
 
 #: While indexing, new faces join persons at most this often (an incremental clustering on the db pool).
 LIVE_CLUSTER_MS = 3000
+#: ... and after one, waits this many times as long as it took before the next.
+LIVE_CLUSTER_REST = 2.0
 EMPTY_TEXT = "Drop folders with photos and videos here"
 
 
@@ -98,6 +101,7 @@ class MainWindow(QMainWindow):
         self.person_model = PersonGridModel(self.thumbs, self)
         self.photo_model = PhotoGridModel(self.browse, self.pools, parent=self)
         self._clustering = False
+        self._cluster_started = self._cluster_done = self._cluster_took = 0.0
         self._cluster_again = False
         self._faces_clustered = 0
         self._refresh_pending = False
@@ -490,6 +494,7 @@ class MainWindow(QMainWindow):
             self._cluster_again = True
             return
         self._clustering = True
+        self._cluster_started = time.monotonic()
         people, params = self.people, self.people.params
         w = GeneratorWorker(lambda cancel: people.recluster(params, cancel, incremental=incremental))
         w.signals.failed.connect(lambda e: self._cluster_failed(e, incremental))
@@ -500,6 +505,8 @@ class MainWindow(QMainWindow):
 
     def _clustered(self, incremental: bool) -> None:
         self._clustering = False
+        self._cluster_done = time.monotonic()
+        self._cluster_took = self._cluster_done - self._cluster_started
         if not incremental:
             # Person ids may have changed under the recorded edits; their decisions are kept in the database.
             self.undo_stack.clear()
@@ -520,6 +527,10 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"Clustering failed: {e}")
 
     def _live_cluster(self) -> None:
+        # On a large library one incremental clustering takes seconds (all faces are read and prepared): rest at
+        # least twice as long as the last one took, so that it never takes more than a third of the machine.
+        if time.monotonic() - self._cluster_done < LIVE_CLUSTER_REST * self._cluster_took:
+            return
         if self.indexer.faces_seen > self._faces_clustered and not self._clustering:
             self._faces_clustered = self.indexer.faces_seen
             self.recluster(incremental=True)
