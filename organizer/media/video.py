@@ -8,11 +8,14 @@ FFmpeg parses hostile input in C: the index service calls :func:`read_video` in 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -112,9 +115,36 @@ def read_video(path: str | bytes | os.PathLike[str], policy: FramePolicy | None 
     Raises:
         MediaError: the file cannot be opened or has no decodable video stream.
     """
+    policy = policy or FramePolicy()
+    with _video_stream(path) as (container, stream):
+        fps = float(stream.average_rate or stream.guessed_rate or 25.0)
+        if container.duration:
+            duration = container.duration / 1e6
+        elif stream.duration and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        else:
+            duration = stream.frames / fps if stream.frames else 0.0
+        taken = container_taken_at(dict(container.metadata), dict(stream.metadata))
+        frames: list[tuple[float, NDArray[np.uint8]]] = []
+        rotation = 0
+        w, h = stream.codec_context.width, stream.codec_context.height
+        if with_frames:
+            frames, rotation, (w, h) = _decode_samples(container, stream, sample_times(duration, fps, policy),
+                                                       policy.max_side)
+            if not frames:
+                raise MediaError("no frame could be decoded")
+        if rotation % 180:
+            w, h = h, w
+        info = VideoInfo(width=w, height=h, duration_s=duration, fps=fps, rotation=rotation, taken_at=taken)
+        return VideoFrames(info=info, frames=frames)
+
+
+@contextlib.contextmanager
+def _video_stream(path: str | bytes | os.PathLike[str]) -> Iterator[tuple[Any, Any]]:
+    """The opened container and its first video stream; any failure, on opening or inside the block, is a
+    :class:`MediaError`."""
     import av  # imported here: the worker process needs it, the GUI process may not
 
-    policy = policy or FramePolicy()
     f = open_media(path)  # a file object: FFmpeg's own file names must be UTF-8
     try:
         try:
@@ -126,32 +156,22 @@ def read_video(path: str | bytes | os.PathLike[str], policy: FramePolicy | None 
                 raise MediaError("no video stream")
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            fps = float(stream.average_rate or stream.guessed_rate or 25.0)
-            if container.duration:
-                duration = container.duration / 1e6
-            elif stream.duration and stream.time_base:
-                duration = float(stream.duration * stream.time_base)
-            else:
-                duration = stream.frames / fps if stream.frames else 0.0
-            taken = container_taken_at(dict(container.metadata), dict(stream.metadata))
-            frames: list[tuple[float, NDArray[np.uint8]]] = []
-            rotation = 0
-            w, h = stream.codec_context.width, stream.codec_context.height
-            if with_frames:
-                frames, rotation, (w, h) = _decode_samples(container, stream, sample_times(duration, fps, policy),
-                                                           policy.max_side)
-                if not frames:
-                    raise MediaError("no frame could be decoded")
-            if rotation % 180:
-                w, h = h, w
-            info = VideoInfo(width=w, height=h, duration_s=duration, fps=fps, rotation=rotation, taken_at=taken)
-            return VideoFrames(info=info, frames=frames)
+            yield container, stream
     except MediaError:
         raise
     except Exception as e:  # FFmpeg errors of every kind, mid-stream corruption
         raise MediaError(f"broken video: {e}") from e
     finally:
         f.close()
+
+
+def _frame_rgb(frame, max_side: int) -> tuple[NDArray[np.uint8], int]:
+    """A decoded frame as upright RGB, longer side at most ``max_side``, and its rotation in degrees."""
+    fw, fh = frame.width, frame.height
+    s = min(1.0, max_side / max(fw, fh))
+    rgb = frame.to_ndarray(format="rgb24", width=max(2, round(fw * s)), height=max(2, round(fh * s)))
+    rotation = int(getattr(frame, "rotation", 0) or 0)
+    return _upright(rgb, rotation), rotation
 
 
 def _decode_samples(container, stream, times: list[float], max_side: int):
@@ -165,12 +185,9 @@ def _decode_samples(container, stream, times: list[float], max_side: int):
 
     def keep(frame, t: float) -> None:
         nonlocal rotation, size
-        fw, fh = frame.width, frame.height
-        size = (fw, fh)
-        s = min(1.0, max_side / max(fw, fh))
-        rgb = frame.to_ndarray(format="rgb24", width=max(2, round(fw * s)), height=max(2, round(fh * s)))
-        rotation = int(getattr(frame, "rotation", 0) or 0)
-        out.append((t, _upright(rgb, rotation)))
+        size = (frame.width, frame.height)
+        rgb, rotation = _frame_rgb(frame, max_side)
+        out.append((t, rgb))
 
     if seek:
         for t in times:
@@ -207,35 +224,14 @@ def read_frame(path: str | bytes | os.PathLike[str], t: float, max_side: int = 1
     Raises:
         MediaError: the file cannot be opened or no frame can be decoded.
     """
-    import av
-
-    f = open_media(path)
-    try:
-        try:
-            container = av.open(f, mode="r", metadata_errors="replace")
-        except av.FFmpegError as e:
-            raise MediaError(f"not a video, or a video format that cannot be read: {e}") from e
-        with container:
-            if not container.streams.video:
-                raise MediaError("no video stream")
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            if t > 0:
-                container.seek(int(t * 1e6), backward=True, any_frame=False)  # in AV_TIME_BASE (microseconds)
-            last = None
-            for frame in container.decode(stream):
-                last = frame
-                if frame.time is None or float(frame.time) + 1e-3 >= t:
-                    break
-            if last is None:
-                raise MediaError("no frame could be decoded")
-            s = min(1.0, max_side / max(last.width, last.height))
-            rgb = last.to_ndarray(format="rgb24", width=max(2, round(last.width * s)),
-                                  height=max(2, round(last.height * s)))
-            return _upright(rgb, int(getattr(last, "rotation", 0) or 0))
-    except MediaError:
-        raise
-    except Exception as e:  # FFmpeg errors of every kind
-        raise MediaError(f"broken video: {e}") from e
-    finally:
-        f.close()
+    with _video_stream(path) as (container, stream):
+        if t > 0:
+            container.seek(int(t * 1e6), backward=True, any_frame=False)  # in AV_TIME_BASE (microseconds)
+        last = None
+        for frame in container.decode(stream):
+            last = frame
+            if frame.time is None or float(frame.time) + 1e-3 >= t:
+                break
+        if last is None:
+            raise MediaError("no frame could be decoded")
+        return _frame_rgb(last, max_side)[0]
