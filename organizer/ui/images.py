@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote_from_bytes
 from urllib.parse import unquote_to_bytes
 
@@ -19,11 +22,16 @@ from numpy.typing import NDArray
 from PySide6.QtCore import QBuffer
 from PySide6.QtCore import QByteArray
 from PySide6.QtCore import QIODevice
+from PySide6.QtCore import QPointF
+from PySide6.QtCore import QRectF
 from PySide6.QtCore import QSize
 from PySide6.QtCore import Qt
 from PySide6.QtCore import QUrl
+from PySide6.QtGui import QColor
 from PySide6.QtGui import QImage
 from PySide6.QtGui import QImageReader
+from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPen
 
 from organizer.core.errors import MediaError
 from organizer.media.decode import decode
@@ -31,6 +39,9 @@ from organizer.media.decode import read_bytes
 from organizer.media.video import read_frame
 
 log = logging.getLogger(__name__)
+
+#: Colour of the box of the face the picture is shown for (the person's face).
+HIGHLIGHT = QColor(255, 196, 0)
 
 
 def display_path(path: str) -> str:
@@ -113,3 +124,39 @@ def read_video_frame(path: str, t: float, max_side: int) -> QImage:
     except MediaError as e:
         log.info("Cannot read frame %.2f s of %s: %s", t, display_path(path), e)
         return QImage()
+
+
+def draw_face_boxes(img: QImage, faces: Sequence[Any], highlight: int | None, full: tuple[int, int] | None,
+                    other: QColor, other_width: int = 1,
+                    label: Callable[[Any], str] | None = None) -> QImage:
+    """A copy of ``img`` with each face's box drawn (``faces``: objects with ``face_id`` and ``box``).
+
+    Boxes are in ``full`` (the full-resolution upright size; None or 0 = the image's own) pixels. The face
+    ``highlight`` gets a thick :data:`HIGHLIGHT` box, the others ``other``; ``label(face)``, if given, is written
+    under each box on a dark plate (readable on light and dark photos alike).
+    """
+    if img.isNull():
+        return img
+    img = img.convertToFormat(QImage.Format.Format_RGB32)
+    fw, fh = full or (0, 0)
+    sx, sy = img.width() / (fw or img.width()), img.height() / (fh or img.height())
+    p = QPainter(img)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if label is not None:
+        font = p.font()
+        font.setPixelSize(max(12, img.height() // 40))
+        p.setFont(font)
+    for f in faces:
+        x, y, w, h = f.box
+        r = QRectF(x * sx, y * sy, w * sx, h * sy)
+        mine = f.face_id == highlight
+        p.setPen(QPen(HIGHLIGHT if mine else other, 3 if mine else other_width))
+        p.drawRect(r)
+        if label is not None:
+            text = label(f)
+            plate = QRectF(p.fontMetrics().boundingRect(text)).adjusted(-3, -1, 3, 1)
+            plate.moveTopLeft(QPointF(r.left(), r.bottom() + 2))
+            p.fillRect(plate, QColor(0, 0, 0, 160))
+            p.drawText(plate, Qt.AlignmentFlag.AlignCenter, text)
+    p.end()
+    return img

@@ -7,16 +7,12 @@ import logging
 import weakref
 
 import shiboken6
-from PySide6.QtCore import QPointF
-from PySide6.QtCore import QRectF
 from PySide6.QtCore import QSize
 from PySide6.QtCore import Qt
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtGui import QImage
-from PySide6.QtGui import QPainter
-from PySide6.QtGui import QPen
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog
 from PySide6.QtWidgets import QDialogButtonBox
@@ -27,10 +23,10 @@ from PySide6.QtWidgets import QVBoxLayout
 from organizer.core.errors import MediaError
 from organizer.services.browse_service import FaceBox
 from organizer.ui.images import display_path
+from organizer.ui.images import draw_face_boxes
 from organizer.ui.images import file_url
 from organizer.ui.images import load_image
 from organizer.ui.images import load_video_frame
-from organizer.ui.models.photo_model import HIGHLIGHT
 from organizer.ui.workers import Pools
 
 log = logging.getLogger(__name__)
@@ -47,29 +43,7 @@ def face_label(f: FaceBox) -> str:
 def render_with_faces(img: QImage, faces: list[FaceBox], highlight: int | None,
                       full: tuple[int, int] | None) -> QImage:
     """A copy of ``img`` with each face's box and name drawn; boxes are in ``full`` (full-resolution) pixels."""
-    if img.isNull():
-        return img
-    img = img.convertToFormat(QImage.Format.Format_RGB32)
-    fw, fh = full or (img.width(), img.height())
-    sx, sy = img.width() / (fw or img.width()), img.height() / (fh or img.height())
-    p = QPainter(img)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    font = p.font()
-    font.setPixelSize(max(12, img.height() // 40))
-    p.setFont(font)
-    for f in faces:
-        x, y, w, h = f.box
-        r = QRectF(x * sx, y * sy, w * sx, h * sy)
-        p.setPen(QPen(HIGHLIGHT if f.face_id == highlight else OTHER, 3))
-        p.drawRect(r)
-        label = face_label(f)
-        # A dark plate under the name keeps it readable on light and dark photos alike.
-        text = QRectF(p.fontMetrics().boundingRect(label)).adjusted(-3, -1, 3, 1)
-        text.moveTopLeft(QPointF(r.left(), r.bottom() + 2))
-        p.fillRect(text, QColor(0, 0, 0, 160))
-        p.drawText(text, Qt.AlignmentFlag.AlignCenter, label)
-    p.end()
-    return img
+    return draw_face_boxes(img, faces, highlight, full, OTHER, other_width=3, label=face_label)
 
 
 def load_photo(path: str, faces: list[FaceBox], highlight: int | None, full: tuple[int, int] | None,

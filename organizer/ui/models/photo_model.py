@@ -13,17 +13,16 @@ from PySide6.QtCore import QAbstractListModel
 from PySide6.QtCore import QMimeData
 from PySide6.QtCore import QModelIndex
 from PySide6.QtCore import QPersistentModelIndex
-from PySide6.QtCore import QRectF
 from PySide6.QtCore import Qt
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtGui import QImage
-from PySide6.QtGui import QPainter
-from PySide6.QtGui import QPen
 from PySide6.QtGui import QPixmap
 
 from organizer.services.browse_service import BrowseService
 from organizer.services.browse_service import PhotoOfPerson
+from organizer.ui.images import HIGHLIGHT  # noqa: F401 (re-exported: the colour of the person's face)
+from organizer.ui.images import draw_face_boxes
 from organizer.ui.images import read_image
 from organizer.ui.images import read_video_frame
 from organizer.ui.models.person_model import FACES_MIME
@@ -32,7 +31,6 @@ from organizer.ui.workers import Pools
 PREVIEW_SIDE = 200
 #: Previews rendered per io-pool task.
 FETCH_BATCH = 4
-HIGHLIGHT = QColor(255, 196, 0)
 OTHER = QColor(255, 255, 255, 200)
 
 
@@ -72,20 +70,7 @@ def render_preview(browse: BrowseService, p: PhotoOfPerson, side: int = PREVIEW_
             return img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio) if not img.isNull() else img
     else:
         img = read_image(p.path, side)
-    if img.isNull():
-        return img
-    img = img.convertToFormat(QImage.Format.Format_RGB32)
-    full_w, full_h = p.width or img.width(), p.height or img.height()
-    sx, sy = img.width() / full_w, img.height() / full_h
-    painter = QPainter(img)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    for f in p.faces:
-        x, y, w, h = f.box
-        mine = f.face_id == p.face_id
-        painter.setPen(QPen(HIGHLIGHT if mine else OTHER, 3 if mine else 1))
-        painter.drawRect(QRectF(x * sx, y * sy, w * sx, h * sy))
-    painter.end()
-    return img
+    return draw_face_boxes(img, p.faces, p.face_id, (p.width or 0, p.height or 0), OTHER)
 
 
 def caption(row: PhotoRow) -> str:
