@@ -4,7 +4,7 @@
 Entry points:
 
 * :func:`cluster_faces` - constrained average-linkage clustering of items into persons (eq. 1 distance,
-  exact up to ``ClusterParams.exact_max`` items, approximate k-NN-graph method above), the min-faces and
+  exact up to ``ClusterParams.exact_max`` items, approximate range-search method above), the min-faces and
   day-span rules, and per-person gender (eq. 2) and birth year.
 * :func:`prepare_items` - stored embeddings -> clustering space (centred, blended with nearest faces).
 * :func:`assign_to_persons` - incremental: new items join existing persons (:class:`PersonProfile`).

@@ -14,8 +14,8 @@ propagates: clusters containing such a pair are never merged.
 
 * :func:`dense_average_linkage` is the nearest-neighbour-chain algorithm on a dense matrix (O(n^2) memory),
   the same dendrogram as ``scipy.cluster.hierarchy.linkage(method="average")`` cut with ``fcluster``.
-* :func:`sparse_average_linkage` merges in the same global order but only along candidate edges found by an
-  approximate k-nearest-neighbour search, refreshed at the cluster level, in O(n k) memory.
+* :func:`sparse_average_linkage` merges in the same global order along the pairs within the threshold found by
+  an inverted-file range search, in memory linear in those pairs.
 """
 
 from __future__ import annotations
@@ -174,8 +174,6 @@ class _SparseState:
         self.msum: dict[int, NDArray[np.float32]] = {}
         self.mhist: dict[int, NDArray[np.float64]] = {}
         self.nb: dict[int, dict[int, float]] = {}
-        #: fresh node -> merged clusters it was linked to by a refresh (not found through its CSR row)
-        self.extra: dict[int, set[int]] = {}
         self.heap: list[tuple[float, int, int, int, int]] = []
         self.indptr = np.zeros(m + 1, dtype=np.int64)
         self.indices = np.zeros(0, dtype=np.int64)
@@ -270,11 +268,7 @@ class _SparseState:
         row, dist = self.indices[lo:hi], self.data[lo:hi]
         fresh = ~self.merged[row]
         out = dict(zip(row[fresh].tolist(), dist[fresh].tolist(), strict=True))
-        linked = set(self.root[row[~fresh]].tolist())
-        ex = self.extra.get(x)
-        if ex:
-            linked |= set(self.root[list(ex)].tolist())
-        for c in linked:
+        for c in set(self.root[row[~fresh]].tolist()):
             d = self.nb[c].get(x)
             if d is not None:
                 out[c] = d
@@ -375,51 +369,12 @@ class _SparseState:
             self.merge(a, b)
             merges += 1
 
-    def refresh(self, probe: int, seed: int) -> int:
-        """Search pairs of alive clusters (one merged at least) the item-level search missed; link and queue
-        those within the threshold. Returns how many."""
-        alive = np.flatnonzero(self.root == np.arange(self.root.size))
-        if alive.size < 2 or not self.msum:
-            return 0
-        sums = np.stack([self.sum_of(int(c)) for c in alive.tolist()])
-        means = sums / self.size[alive, None].astype(np.float32)
-        del sums
-        is_merged = self.merged[alive]
-        t = self.t
-
-        def keep(i: NDArray[np.int64], j: NDArray[np.int64], s: NDArray[np.float32]) -> NDArray[np.bool_]:
-            return is_merged[i] | is_merged[j]
-
-        i, j, _ = pairs_within(means, 1.0 - t / 2.0, probe=probe, seed=seed, keep=keep)
-        del means
-        pairs = []
-        for a, b in zip(alive[i].tolist(), alive[j].tolist(), strict=True):
-            if not self.merged[a]:
-                a, b = b, a
-            if b not in self.nb[a]:
-                pairs.append((a, b))
-        by_a: dict[int, list[int]] = {}
-        for a, b in pairs:
-            by_a.setdefault(a, []).append(b)
-        linked = 0
-        for a, bs in by_a.items():
-            for b, v in zip(bs, self.distances_to(a, bs).tolist(), strict=True):
-                if v <= t and b not in self.nb[a]:
-                    linked += 1
-                    self.nb[a][b] = v
-                    if self.merged[b]:
-                        self.nb[b][a] = v
-                    else:
-                        self.extra.setdefault(b, set()).add(a)
-                    heapq.heappush(self.heap, (v, a, b, self.ver[a], self.ver[b]))
-        return linked
-
     def labels(self) -> NDArray[np.int64]:
         return self.root.copy()
 
 
-def sparse_average_linkage(nodes: Nodes, w: float, threshold: float, k: int = 16, probe: int = 16,
-                           rounds: int = 1, seed: int = 0) -> NDArray[np.int64]:
+def sparse_average_linkage(nodes: Nodes, w: float, threshold: float, probe: int = 32,
+                           seed: int = 0) -> NDArray[np.int64]:
     """Approximate :func:`dense_average_linkage` for many nodes, in memory linear in the candidate pairs.
 
     1. Candidate pairs: every pair of nodes within ``threshold`` (eq. 1 with the age term), found by a range
@@ -429,11 +384,7 @@ def sparse_average_linkage(nodes: Nodes, w: float, threshold: float, k: int = 16
        one does); pairs over the threshold are dropped. Since an average over member pairs is within the
        threshold only if one of them is, this union holds *every* cluster within the threshold, so the merges
        are those of exact average linkage up to the pairs the search missed.
-    3. Refresh (``rounds`` times): a range search over the clusters' means links clusters whose member pairs
-       the first search missed; merging continues.
-    ``k`` is accepted for compatibility and unused (a range search needs no neighbour count).
     """
-    del k
     st = _SparseState(nodes, w, threshold)
     m = nodes.m
     if m < 2:
@@ -455,7 +406,4 @@ def sparse_average_linkage(nodes: Nodes, w: float, threshold: float, k: int = 16
     i, j, d = i[order], j[order], d[order]
     st.set_edges(i, j, d)
     st.run(d.tolist(), i.tolist(), j.tolist())
-    for r in range(max(0, rounds)):
-        if st.refresh(probe, seed + 1 + r) == 0 or st.run([], [], []) == 0:
-            break
     return st.labels()

@@ -116,13 +116,10 @@ class ClusterParams:
         min_span_days: persons need photos spanning at least this many days (0 disables). Only applied when
             at least two of the cluster's items have a known timestamp.
         exact_max: up to this many items the exact (dense, O(n^2) memory) average linkage is used; above it the
-            approximate k-nearest-neighbour graph method.
-        knn_k: unused since the approximate method became a range search (kept for compatibility).
+            approximate method (merges along the pairs within the threshold found by a range search).
         knn_probe: inverted-file cells searched per item by the approximate method's range search for pairs within
             the threshold (more = slower, closer to the exact result; 32 of ~78 cells at 20 000 items gives BCubed
             F 0.99 against the exact method on bench/cluster_scale.py).
-        rounds: refresh rounds of the approximate method (a range search over cluster means for links the item
-            search missed; 0 = off, it moved the agreement by < 0.001 on bench/cluster_scale.py).
         seed: random seed of the approximate method's k-means.
     """
 
@@ -136,9 +133,7 @@ class ClusterParams:
     min_faces: int = 2
     min_span_days: float = 1.0
     exact_max: int = 3000
-    knn_k: int = 16
     knn_probe: int = 32
-    rounds: int = 0
     seed: int = 0
 
 

@@ -134,8 +134,8 @@ def cluster_faces(inp: ClusterInput, params: ClusterParams | None = None) -> Clu
         del d
     else:
         method = "approximate"
-        node_label = sparse_average_linkage(nodes, params.age_weight, params.threshold, k=params.knn_k,
-                                            probe=params.knn_probe, rounds=params.rounds, seed=params.seed)
+        node_label = sparse_average_linkage(nodes, params.age_weight, params.threshold, probe=params.knn_probe,
+                                            seed=params.seed)
     item_cluster = node_label[node_of]  # representative node per kept item
     tied_cluster = np.zeros(nodes.m, dtype=bool)
     np.logical_or.at(tied_cluster, node_label, user_tied)

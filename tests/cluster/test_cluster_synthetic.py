@@ -166,7 +166,7 @@ def test_approximate_agrees_with_exact():
     by = 1990 + np.random.default_rng(9).normal(0, 3, len(y)) + (y % 40)
     inp = ClusterInput(x, birth_years=by)
     exact = cluster_faces(inp, params(age_weight=0.1, current_year=2025, exact_max=5000))
-    approx = cluster_faces(inp, params(age_weight=0.1, current_year=2025, exact_max=100, knn_k=10))
+    approx = cluster_faces(inp, params(age_weight=0.1, current_year=2025, exact_max=100))
     assert exact.method == "exact" and approx.method == "approximate"
     assert bcubed(exact.labels, approx.labels)[2] >= 0.98
     assert bcubed(y, approx.labels)[2] >= 0.9
