@@ -13,15 +13,24 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from organizer.db.models import DecisionKind
 from organizer.db.models import Face
 from organizer.db.models import LibraryFolder
 from organizer.db.models import Media
 from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
+from organizer.db.models import UserDecision
 from organizer.db.models import VideoTrack
 from organizer.scan.planner import KnownMedia
 from organizer.scan.planner import is_under
+
+
+def unsorted_faces():
+    """WHERE clause of the unsorted faces: in no person, less those the user removed as not a face (they are
+    no one's, and not unsorted either)."""
+    removed = select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)
+    return Face.person_id.is_(None) & Face.id.not_in(removed)
 
 
 def add_folders(s: Session, roots: Iterable[str]) -> dict[str, int]:

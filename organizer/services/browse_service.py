@@ -20,13 +20,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 from organizer.db import repo
-from organizer.db.models import DecisionKind
 from organizer.db.models import Face
 from organizer.db.models import LibraryFolder
 from organizer.db.models import Media
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
-from organizer.db.models import UserDecision
 
 #: Current-age ranges of the demography chart (the paper's Fig. 3): (label, lowest age, highest age).
 AGE_RANGES: tuple[tuple[str, int, int], ...] = (
@@ -127,7 +125,7 @@ class BrowseService:
         """Every photo and video frame showing the person (``None``: the unsorted faces), oldest first."""
         with self._sessions() as s:
             own = select(Face.id, Face.media_id, Face.frame_s, Face.x, Face.y, Face.w, Face.h).where(
-                Face.person_id == person_id if person_id is not None else _unsorted())
+                Face.person_id == person_id if person_id is not None else repo.unsorted_faces())
             own_rows = s.execute(own).all()
             media_ids = sorted({r.media_id for r in own_rows})
             media: dict[int, Media] = {}
@@ -156,7 +154,7 @@ class BrowseService:
     def unsorted_count(self) -> int:
         """How many faces are in no person, not counting those the user removed as not a face."""
         with self._sessions() as s:
-            return int(s.scalar(select(func.count()).select_from(Face).where(_unsorted())) or 0)
+            return int(s.scalar(select(func.count()).select_from(Face).where(repo.unsorted_faces())) or 0)
 
     def media_faces(self, media_id: int) -> list[FaceBox]:
         """All faces of one file (every frame of a video)."""
@@ -184,12 +182,6 @@ class BrowseService:
             n_media = s.scalar(select(func.count()).select_from(Media).where(Media.status != MediaStatus.MISSING))
             n_faces = s.scalar(select(func.count()).select_from(Face))
             return int(n_media or 0), int(n_faces or 0)
-
-
-def _unsorted():
-    """Faces in no person, less those the user removed as not a face (they are no one's, and not unsorted)."""
-    removed = select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)
-    return Face.person_id.is_(None) & Face.id.not_in(removed)
 
 
 def age_range_index(age: float) -> int:

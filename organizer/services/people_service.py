@@ -42,6 +42,7 @@ from organizer.cluster.attributes import fuse_birth_year_groups
 from organizer.cluster.attributes import fuse_gender_groups
 from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
+from organizer.db import repo
 from organizer.db.engine import write_sessions
 from organizer.db.models import DecidedBy
 from organizer.db.models import DecisionKind
@@ -283,8 +284,7 @@ class PeopleService:
     def unassigned_faces(self) -> list[FaceRef]:
         """Faces in no person (unsorted), excluding removed non-faces."""
         with self._sessions() as s:
-            removed = select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)
-            return _face_refs(s, Face.person_id.is_(None) & Face.id.not_in(removed))
+            return _face_refs(s, repo.unsorted_faces())
 
     def export(self) -> dict:
         """The ``organizer people --json`` document (a contract: see README)."""
