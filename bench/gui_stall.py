@@ -50,7 +50,7 @@ def main() -> int:
         album = Path(args.real)
     else:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "services"))
-        from conftest import FakeEngine
+        from index_fakes import FakeEngine
 
         engine = FakeEngine()
         album = tmp / "album"

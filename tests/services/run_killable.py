@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from conftest import FakeEngine  # the services test folder is on sys.path when run as a script
+from index_fakes import FakeEngine  # the services test folder is on sys.path when run as a script
 
 from organizer.db.engine import open_library
 from organizer.services.index_service import IndexService

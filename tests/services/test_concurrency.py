@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from conftest import FakeEngine
-from conftest import write_jpeg
+from index_fakes import FakeEngine
+from index_fakes import write_jpeg
 
 from organizer.cluster import ClusterParams
 from organizer.db.models import Media

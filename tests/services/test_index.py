@@ -18,8 +18,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from conftest import FakeEngine
-from conftest import write_jpeg
+from index_fakes import FakeEngine
+from index_fakes import write_jpeg
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
