@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         f, _, _ = an.network.raw(crops)
         f2, m2, a2 = an.network.raw(np.ascontiguousarray(crops[:, :, ::-1]))
         # P(male) and age as the app computes them (faceres-deep average, calibrations)
-        attrs = an.network.analyse_crops(crops)
+        attrs = an.network.analyze_crops(crops)
         top_l = an.network.settings.top_l
         rel = str(path.relative_to(args.root))
         s = 1.0 / img.scale

@@ -18,16 +18,19 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: devtools
+
 import numpy as np
 
+from devtools.metrics import bcubed
+from devtools.metrics import clusters_per_class
 from organizer.cluster import ClusterInput
 from organizer.cluster import ClusterParams
-from organizer.cluster import bcubed
 from organizer.cluster import cluster_faces
-from organizer.cluster import clusters_per_class
 from organizer.cluster import fuse_gender
 from organizer.cluster.distance import l2_normalise
 
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         line = f"t={t:.3f} w={w} centre={not args.no_centre} flip={args.flip} k={params.neighbours}: " \
                f"BCubed P={p:.4f} R={r:.4f} F={fscore:.4f} K/C={clusters_per_class(truth, pred):.3f}"
         if adjusted_rand_score is not None:
-            from organizer.cluster.metrics import singletons_for_unsorted
+            from devtools.metrics import singletons_for_unsorted
 
             ps = singletons_for_unsorted(pred)
             line += f" ARI={adjusted_rand_score(truth, ps):.4f} AMI={adjusted_mutual_info_score(truth, ps):.4f}"

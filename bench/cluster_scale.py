@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Scale benchmark of organizer.cluster: approximate vs exact average linkage, and cost on many faces.
 
-Synthetic embeddings around random identity centres (organizer.cluster.synthetic; same/different-person mean
+Synthetic embeddings around random identity centres (devtools.synthetic; same/different-person mean
 cosine 0.64 / 0.37 like real faces), a long-tailed number of faces per person, and birth years per person.
 
     .venv/bin/python bench/cluster_scale.py --agree 20000          # approx vs exact (scipy) agreement
@@ -30,6 +30,9 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root: devtools
 
 import numpy as np
 
@@ -37,7 +40,7 @@ THRESHOLD_DEFAULT = None  # use ClusterParams().threshold
 
 
 def make_data(n: int, seed: int, subspace: int | None):
-    from organizer.cluster.synthetic import make_synthetic
+    from devtools.synthetic import make_synthetic
 
     rng = np.random.default_rng(seed)
     counts = []
@@ -56,9 +59,9 @@ def part(kind: str, n: int, seed: int, threshold: float | None, subspace: int | 
     from scipy.cluster.hierarchy import fcluster
     from scipy.cluster.hierarchy import linkage
 
+    from devtools.metrics import bcubed
     from organizer.cluster import ClusterInput
     from organizer.cluster import ClusterParams
-    from organizer.cluster import bcubed
     from organizer.cluster import cluster_faces
     from organizer.cluster.augment import prepare_items
     from organizer.cluster.distance import age_table

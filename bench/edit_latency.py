@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from organizer.db.engine import open_library
-from organizer.services.people_service import PeopleService
+from organizer.services.person_edits import PersonEdits
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         db = Path(tmp) / "library.sqlite"
         shutil.copyfile(args.db, db)
         engine, sessions = open_library(db)
-        people = PeopleService(sessions)
+        people = PersonEdits(sessions)
         with sessions() as s:
             n_persons = s.execute(text("SELECT count(*) FROM person")).scalar()
             n_faces = s.execute(text("SELECT count(*) FROM face")).scalar()

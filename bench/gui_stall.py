@@ -11,6 +11,7 @@ clustering and refresh traffic of N files quickly. ``--real DIR`` indexes the ph
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import time
@@ -32,19 +33,18 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from organizer.cluster import ClusterParams
     from organizer.db.engine import open_library
-    from organizer.services.browse_service import BrowseService
     from organizer.services.index_service import IndexService
     from organizer.services.index_service import IndexSettings
-    from organizer.services.people_service import PeopleService
-    from organizer.ui.main_window import AppContext
+    from organizer.services.settings_service import LibrarySettings
+    from organizer.services.settings_service import SettingsService
+    from organizer.ui.context import AppContext
     from organizer.ui.main_window import MainWindow
 
     tmp = Path(tempfile.mkdtemp())
     if args.real:
-        from organizer.services.index_service import AnalyzerEngine
         from organizer.vision.analyzer import FaceAnalyzer
+        from organizer.vision.engine import AnalyzerEngine
 
         engine = AnalyzerEngine(FaceAnalyzer())
         album = Path(args.real)
@@ -61,11 +61,18 @@ def main() -> int:
             cv2.imwrite(str(album / f"{i:05d}.jpg"), img)
     app = QApplication([])
     _engine, sessions = open_library(tmp / "lib.sqlite")
-    # The fake engine's 24-dim embeddings cannot be centred with the stored 1024-dim mean.
-    params = ClusterParams(min_span_days=0, centre=bool(args.real))
-    ctx = AppContext(PeopleService(sessions, params), BrowseService(sessions),
-                     lambda frames: IndexService(sessions, engine, IndexSettings(frames=frames, isolate_videos=False)),
-                     QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
+    SettingsService(sessions).save(LibrarySettings(min_span_days=0))
+
+    def make_indexer(frames):
+        return IndexService(sessions, lambda: engine, IndexSettings(frames=frames, isolate_videos=False))
+
+    ctx = AppContext.for_library(sessions, make_indexer, QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
+    if not args.real:
+        # The fake engine's embeddings cannot be centred with the stored 1024-dim mean (centring is not a setting).
+        clustering = ctx.clustering
+        recluster = clustering.recluster
+        clustering.recluster = lambda params, cancel=None, incremental=False: recluster(
+            dataclasses.replace(params, centre=False), cancel, incremental)
     w = MainWindow(ctx)
     w.show()
     from organizer.app import settle_gc

@@ -53,17 +53,18 @@ def peak_rss_mb() -> float:
 
 
 def run_index(db: Path, roots: list[Path], engine) -> tuple[float, object]:
+    from organizer.core.progress import drive
     from organizer.db.engine import open_library
-    from organizer.services.index_service import IndexService
+    from organizer.media.video import FramePolicy
+    from organizer.services.index_service import library_indexer
 
     eng, sessions = open_library(db)
-    svc = IndexService(sessions, engine)
+    svc = library_indexer(sessions, FramePolicy(), lambda: engine)
     t = time.perf_counter()
-    for _ in svc.run([str(r) for r in roots]):
-        pass
+    summary = drive(svc.run([str(r) for r in roots]))
     dt = time.perf_counter() - t
     eng.dispose()
-    return dt, svc.summary
+    return dt, summary
 
 
 def main() -> int:
@@ -74,15 +75,14 @@ def main() -> int:
     if not FACES.is_dir():
         print(f"no data at {FACES}", file=sys.stderr)
         return 2
-    from organizer.services.index_service import AnalyzerEngine
-    from organizer.vision.analyzer import FaceAnalyzer
+    from organizer.vision.engine import load_engine
 
     with tempfile.TemporaryDirectory(prefix="organizer-bench-") as tmp:
         tmp = Path(tmp)
         t = time.perf_counter()
         build_album(tmp / "album", args.photos)
         print(f"album: {args.photos} photos 4000x3000 q90 built in {time.perf_counter() - t:.1f} s")
-        engine = AnalyzerEngine(FaceAnalyzer())
+        engine = load_engine()
         dt, s = run_index(tmp / "lib.sqlite", [tmp / "album"], engine)
         print(f"index: {s.photos} photos, {s.faces} faces in {dt:.1f} s: {s.photos / dt:.2f} photos/s, "
               f"{s.faces / dt:.2f} faces/s, {s.faces / max(s.photos, 1):.2f} faces/photo, errors {len(s.errors)}")
@@ -94,7 +94,7 @@ def main() -> int:
             for i in range(args.unchanged):
                 d = many / f"{i // 500:03}"
                 d.mkdir(parents=True, exist_ok=True)
-                (d / f"{i:06}.jpg").write_bytes(b"x")  # unreadable: cheap to "analyse" the first time
+                (d / f"{i:06}.jpg").write_bytes(b"x")  # unreadable: cheap to "analyze" the first time
             run_index(tmp / "lib2.sqlite", [many], engine)
             dt3, s3 = run_index(tmp / "lib2.sqlite", [many], engine)
             print(f"re-index, nothing changed: {s3.unchanged} files in {dt3:.2f} s")

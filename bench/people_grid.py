@@ -4,7 +4,7 @@
     QT_QPA_PLATFORM=offscreen python bench/people_grid.py [--persons 5000] [--faces 100000] [--db PATH]
 
 Builds a library file (real schema, 4 KB embeddings like real faces) unless ``--db`` exists, then prints the
-time of ``PeopleService.list_persons`` (the query and the per-person gender/birth-year fusion) and of filling
+time of ``PersonQueries.list_persons`` (the query and the per-person gender/birth-year fusion) and of filling
 and painting the Qt grid with the result; then what the user waits for: the main window from its constructor to
 the people grid painted with persons (the library load on the io pool, the model, the first paint), best of
 ``--repeat``.
@@ -33,7 +33,7 @@ from organizer.db.models import Media
 from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
-from organizer.services.people_service import PeopleService
+from organizer.services.person_queries import PersonQueries
 
 
 def build(path: Path, n_persons: int, n_faces: int) -> None:
@@ -71,7 +71,7 @@ def main() -> int:
         build(db, args.persons, args.faces)
         print(f"built {db} ({db.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t:.1f} s")
     engine, sessions = open_library(db)
-    people = PeopleService(sessions)
+    people = PersonQueries(sessions)
     people.list_persons()  # warm the OS cache, as a second start of the app would have it
     t = time.perf_counter()
     persons = people.list_persons()
@@ -111,12 +111,11 @@ def open_window(sessions, tmp: Path) -> float:
     from PySide6.QtCore import QEventLoop
     from PySide6.QtCore import QSettings
 
-    from organizer.services.browse_service import BrowseService
-    from organizer.ui.main_window import AppContext
+    from organizer.ui.context import AppContext
     from organizer.ui.main_window import MainWindow
 
     settings = QSettings(str(tmp / "bench_settings.ini"), QSettings.Format.IniFormat)
-    ctx = AppContext(PeopleService(sessions), BrowseService(sessions), lambda frames: None, settings)
+    ctx = AppContext.for_library(sessions, lambda frames: None, settings)
     t = time.perf_counter()
     w = MainWindow(ctx)
     w.resize(1280, 820)

@@ -7,9 +7,10 @@ The only module that wires concrete objects together; everything below it receiv
 from __future__ import annotations
 
 import logging
+import os
 import sys
-import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from organizer import APP_ID
 from organizer import APP_NAME
@@ -17,26 +18,22 @@ from organizer import __version__
 from organizer import config
 from organizer import log as logsetup
 
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import sessionmaker
+
+    from organizer.ui.main_window import MainWindow
+    from organizer.vision.engine import FaceEngine
+
 log = logging.getLogger(__name__)
 
+#: After the window closed (it waits up to ~4.5 s for running work to stop), how long the pools get at most.
+QUIT_GRACE_MS = 500
 
-def _engine_factory() -> Callable:
-    """One face analyser for the whole session, loaded on first use (behind a lock) and then reused."""
-    lock = threading.Lock()
-    cache: dict = {}
 
-    def make():
-        with lock:
-            if "engine" not in cache:
-                from organizer.services.index_service import AnalyzerEngine
-                from organizer.vision.analyzer import FaceAnalyzer
-
-                analyzer = FaceAnalyzer()
-                analyzer.store.verify_all()
-                cache["engine"] = AnalyzerEngine(analyzer)
-            return cache["engine"]
-
-    return make
+def log_file():
+    return config.log_dir() / "organizer.log"
 
 
 def _check_models(parent) -> None:
@@ -50,7 +47,7 @@ def _check_models(parent) -> None:
         ModelStore().verify_all()
     except ModelError as e:
         log.error("%s", e)
-        QMessageBox.critical(parent, APP_NAME, f"{e}\n\nPhotos cannot be analysed until this is fixed; "
+        QMessageBox.critical(parent, APP_NAME, f"{e}\n\nPhotos cannot be analyzed until this is fixed; "
                                                "the library can still be browsed.")
 
 
@@ -67,55 +64,98 @@ def settle_gc() -> None:
     gc.freeze()
 
 
-def main(argv: list[str] | None = None) -> int:
-    logsetup.setup(logging.WARNING, config.log_dir() / "organizer.log")
+def build_window(sessions: sessionmaker[Session], settings: QSettings | None = None,
+                 engine: Callable[[], FaceEngine] | None = None) -> MainWindow:
+    """The main window over one library, wired as the app runs it: the library's services, an indexer with the
+    real face engine (loaded once, on first need) and the library's video sampling, and the desktop's QSettings."""
     from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QApplication
 
-    from organizer.db.engine import open_library
-    from organizer.services.browse_service import BrowseService
-    from organizer.services.index_service import IndexService
-    from organizer.services.index_service import IndexSettings
-    from organizer.services.people_service import PeopleService
-    from organizer.ui.main_window import AppContext
+    from organizer.services.index_service import library_indexer
+    from organizer.ui.context import AppContext
     from organizer.ui.main_window import MainWindow
+    from organizer.vision.engine import shared_engine_factory
 
-    db = config.db_path()
-    engine, sessions = open_library(db)
-    log.info("Library %s", db)
-    make_engine = _engine_factory()
+    make_engine = engine or shared_engine_factory()
 
     def make_indexer(frames):
-        return IndexService(sessions, make_engine, IndexSettings(frames=frames))
+        return library_indexer(sessions, frames, make_engine)
+
+    return MainWindow(AppContext.for_library(sessions, make_indexer, settings or QSettings()))
+
+
+#: Settings that Organizer 0.x kept in the desktop's QSettings and now keeps in the library: (QSettings key, field).
+_OLD_DESKTOP_SETTINGS = (("cluster/threshold", "threshold"), ("cluster/min_faces", "min_faces"),
+                         ("cluster/min_span_days", "min_span_days"), ("video/every_nth", "every_nth"),
+                         ("video/per_second", "per_second"), ("video/max_frames", "max_frames"))
+
+
+def carry_over_settings(desktop: QSettings, sessions: sessionmaker[Session]) -> None:
+    """Move the settings an earlier Organizer kept on the desktop into the library, once (the library wins)."""
+    from organizer.services.settings_service import SettingsService
+
+    old = {field: desktop.value(key) for key, field in _OLD_DESKTOP_SETTINGS if desktop.contains(key)}
+    if not old:
+        return
+    service = SettingsService(sessions)
+    if not service.stored():
+        try:
+            kinds = {f: type(getattr(service.load(), f)) for f in old}
+            service.save(service.load().replace(**{f: kinds[f](v) for f, v in old.items()}))
+            log.info("Library settings taken over from the desktop's: %s", old)
+        except (TypeError, ValueError) as e:
+            log.warning("Ignoring the desktop's old settings %s: %s", old, e)
+    for key, _field in _OLD_DESKTOP_SETTINGS:
+        desktop.remove(key)
+
+
+def main(argv: list[str] | None = None, log_level: int = logging.WARNING) -> int:
+    """Runs the desktop app; ``log_level`` is the console's (``organizer -v``), the log file keeps INFO and up."""
+    logsetup.setup(log_level, log_file())
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from organizer import resources
+    from organizer.db.engine import open_library
+    from organizer.ui import crash
 
     app = QApplication(sys.argv if argv is None else [sys.argv[0], *argv])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
     QGuiApplication.setDesktopFileName(APP_ID)
-    from PySide6.QtGui import QIcon
-
-    from organizer import resources
-
     app.setWindowIcon(QIcon(str(resources.icon_svg())))
     # The default style follows the system's light/dark colour scheme (Qt 6.5+); Fusion does so on every platform.
     app.setStyle("Fusion")
+    crash.install(log_file(), app)  # sys.excepthook keeps the reporter referenced
 
-    def excepthook(etype, value, tb) -> None:
-        log.critical("Unhandled exception", exc_info=(etype, value, tb))
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
 
-    sys.excepthook = excepthook
-    ctx = AppContext(people=PeopleService(sessions), browse=BrowseService(sessions), make_indexer=make_indexer,
-                     settings=QSettings())
-    window = MainWindow(ctx)
+    from organizer.core.errors import LibraryError
+
+    db = config.db_path()
+    try:
+        engine, sessions = open_library(db)
+    except LibraryError as e:
+        log.error("Cannot open the library: %s", e, exc_info=e)
+        QMessageBox.critical(None, APP_NAME, f"The library cannot be opened:\n\n{e}")
+        return e.exit_code
+    log.info("Library %s", db)
+    desktop = QSettings()
+    carry_over_settings(desktop, sessions)
+    window = build_window(sessions, desktop)
     window.show()
     _check_models(window)
     settle_gc()
-    try:
-        return app.exec()
-    finally:
-        engine.dispose()
+    rc = app.exec()
+    # The window stopped the running work before it closed; nothing is disposed under a live writer thread.
+    if not window.pools.wait(QUIT_GRACE_MS):
+        log.error("Background work did not stop in time; quitting without it (SQLite rolls back what it was writing)")
+        logging.shutdown()
+        os._exit(rc)
+    engine.dispose()
+    return rc
 
 
 if __name__ == "__main__":

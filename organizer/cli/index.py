@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""``organizer index``: add folders to the library and analyse what is new or changed."""
+"""``organizer index``: add folders to the library and analyze what is new or changed."""
 
 from __future__ import annotations
 
@@ -11,26 +11,24 @@ import time
 from typing import TextIO
 
 from organizer import config
+from organizer.cli.options import add_cluster_options
+from organizer.cli.options import add_db_argument
+from organizer.cli.options import run_settings
 from organizer.core.errors import ModelError
 from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
-
-
-def add_db_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="PATH",
-                   help=f"library database (default: ${config.DB_ENV}, else {config.db_path()})")
+from organizer.core.progress import drive
+from organizer.core.vocabulary import Phase
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="scan folders of photos and videos into the library",
-                       description="Scan each FOLDER (recursively), analyse new and changed photos and videos "
+                       description="Scan each FOLDER (recursively), analyze new and changed photos and videos "
                                    "and store them in the library. Ctrl-C stops after saving finished work; "
                                    "running again resumes.")
     p.add_argument("folders", nargs="+", metavar="FOLDER", help="folders (or files) to index")
     add_db_argument(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    from organizer.cli.people import add_cluster_options
-
     add_cluster_options(p)
     p.set_defaults(func=run)
 
@@ -51,12 +49,12 @@ class ProgressBar:
         now = time.monotonic()
         if p.phase != self.phase:
             self.phase, self.t0 = p.phase, now
-        if p.phase != "done" and now - self.last < (0.2 if self.tty else 5.0) and p.done != p.total:
+        if p.phase != Phase.DONE and now - self.last < (0.2 if self.tty else 5.0) and p.done != p.total:
             return
         self.last = now
-        if p.phase == "scan":
+        if p.phase == Phase.SCAN:
             line = f"scanning: {p.done} files found"
-        elif p.phase == "analyse":
+        elif p.phase == Phase.ANALYZE:
             el = max(now - self.t0, 1e-6)
             rate = p.done / el
             eta = (p.total - p.done) / rate if rate > 0 else 0
@@ -78,37 +76,27 @@ class ProgressBar:
             self.out.flush()
 
 
-def _cluster(sessions, args: argparse.Namespace) -> None:
+def _cluster(sessions, params) -> None:
     """Persons: new faces join existing persons; a first run (or no persons yet) clusters everything."""
-    from organizer.cli.people import cluster_params
-    from organizer.services.people_service import PeopleService
+    from organizer.services.clustering import ClusteringService
+    from organizer.services.person_queries import PersonQueries
 
-    people = PeopleService(sessions, cluster_params(args))
-    incremental = bool(people.list_persons())
-    for _ in people.recluster(incremental=incremental):
-        pass
+    incremental = bool(PersonQueries(sessions).list_persons())
+    drive(ClusteringService(sessions).recluster(params, incremental=incremental))
 
 
 def run(args: argparse.Namespace) -> int:
     from organizer.db.engine import open_library
-    from organizer.services.index_service import AnalyzerEngine
-    from organizer.services.index_service import IndexService
+    from organizer.services.index_service import library_indexer
 
     missing = [f for f in args.folders if not os.path.exists(f)]
     if missing:
         print(f"organizer: not found: {', '.join(missing)}", file=sys.stderr)
         return 2
     db = config.db_path(args.db)
-
-    def make_engine() -> AnalyzerEngine:
-        from organizer.vision.analyzer import FaceAnalyzer
-
-        analyzer = FaceAnalyzer()
-        analyzer.store.verify_all()
-        return AnalyzerEngine(analyzer)
-
     engine, sessions = open_library(db)
-    service = IndexService(sessions, make_engine)
+    settings = run_settings(sessions, args)
+    service = library_indexer(sessions, settings.frame_policy())
     cancel = CancelToken()
 
     def on_sigint(_sig, _frame) -> None:
@@ -120,10 +108,9 @@ def run(args: argparse.Namespace) -> int:
     old = signal.signal(signal.SIGINT, on_sigint)
     bar = ProgressBar(sys.stderr, not args.no_progress)
     try:
-        for p in service.run(args.folders, cancel):
-            bar.update(p)
+        s = drive(service.run(args.folders, cancel), bar.update)
         if not cancel.cancelled:
-            _cluster(sessions, args)
+            _cluster(sessions, settings.cluster_params())
     except ModelError as e:
         bar.close()
         print(f"organizer: {e}", file=sys.stderr)
@@ -132,10 +119,12 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, old)
         engine.dispose()
     bar.close()
-    s = service.summary
-    print(f"{'Stopped' if s.cancelled else 'Indexed'} {db}: {s.found} files found, {s.analysed} analysed "
+    print(f"{'Stopped' if s.cancelled else 'Indexed'} {db}: {s.found} files found, {s.analyzed} analyzed "
           f"({s.photos} photos, {s.videos} videos, {s.faces} faces), {s.unchanged} unchanged, {s.moved} moved, "
           f"{s.missing} missing, {len(s.errors)} unreadable; {s.seconds:.1f} s", file=sys.stderr)
+    if s.reanalyzed:
+        print(f"  {s.reanalyzed} of them analyzed again: they were analyzed by another model or calibration",
+              file=sys.stderr)
     for path, err in s.errors:
         print(f"  unreadable: {path}: {err}", file=sys.stderr)
     if s.cancelled:

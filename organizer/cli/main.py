@@ -39,9 +39,19 @@ def main(argv: list[str] | None = None) -> int:
         # No sub-command: the desktop app (imported here so that headless commands never load Qt).
         from organizer import app
 
-        return int(app.main())
+        return int(app.main(log_level=level))
     try:
         return int(args.func(args))
+    except Exception as e:
+        # Library problems in plain words, each with its exit code (README); the traceback goes to the log only.
+        from organizer.db.engine import library_problem
+
+        problem = library_problem(e)
+        if problem is None:
+            raise
+        logging.getLogger("organizer").debug("Library problem", exc_info=e)
+        print(f"organizer: {problem}", file=sys.stderr)
+        return problem.exit_code
     except KeyboardInterrupt:
         print("organizer: interrupted", file=sys.stderr)
         return 130

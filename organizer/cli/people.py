@@ -1,42 +1,33 @@
 # SPDX-License-Identifier: MIT
-"""``organizer cluster`` and ``organizer people``: persons from the library's faces."""
+"""``organizer cluster`` and ``organizer people``: persons from the library's faces.
+
+``organizer people --json`` prints one document (a contract, see README): ``{"persons": [...], "unassigned":
+[...]}``; each person has ``id, name, hidden, gender, p_male, birth_year, birth_year_range, faces`` and each
+face ``id, media, frame_ms, box, taken, taken_source, age, p_male``. Keys are only ever added.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from typing import Any
 
-from organizer import config
-from organizer.cli.index import add_db_argument
+from organizer.cli.options import add_cluster_options
+from organizer.cli.options import add_db_argument
+from organizer.cli.options import existing_library
+from organizer.cli.options import run_settings
+from organizer.core.progress import drive
 
-
-def add_cluster_options(p: argparse.ArgumentParser) -> None:
-    """Clustering settings shared by ``cluster`` and ``index``."""
-    from organizer.cluster import ClusterParams
-
-    d = ClusterParams()
-    p.add_argument("--threshold", type=float, default=d.threshold,
-                   help=f"flat-cut distance of the average-linkage clustering (default {d.threshold})")
-    p.add_argument("--min-faces", type=int, default=d.min_faces,
-                   help=f"faces a person needs; smaller groups stay unsorted (default {d.min_faces})")
-    p.add_argument("--min-days", type=float, default=d.min_span_days,
-                   help=f"days a person's photos must span (0 disables; default {d.min_span_days:g})")
-
-
-def cluster_params(args: argparse.Namespace):
-    from dataclasses import replace
-
-    from organizer.cluster import ClusterParams
-
-    return replace(ClusterParams(), threshold=args.threshold, min_faces=args.min_faces,
-                   min_span_days=args.min_days)
+#: Gender symbols of the plain-text listing.
+GENDER_SYMBOL = {"male": "♂", "female": "♀"}
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("cluster", help="group the library's faces into persons (keeps hand corrections)",
-                       description="Re-cluster all faces into persons. Names, merges, moves, splits, removed "
-                                   "faces and hidden persons decided by hand are kept.")
+                       description="Re-cluster all faces into persons with the library's settings (those of the "
+                                   "app's settings dialog) or the flags given. Names, merges, moves, splits, "
+                                   "removed faces and hidden persons decided by hand are kept.")
     add_db_argument(p)
     add_cluster_options(p)
     p.set_defaults(func=run_cluster)
@@ -47,41 +38,61 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_people)
 
 
-def _service(db_arg: str | None, params=None):
-    from organizer.db.engine import open_library
-    from organizer.services.people_service import PeopleService
-
-    db = config.db_path(db_arg)
-    if not db.exists():
-        print(f"organizer: no library at {db} (run 'organizer index FOLDER' first)", file=sys.stderr)
-        return None, None
-    engine, sessions = open_library(db)
-    return engine, PeopleService(sessions, params)
-
-
 def run_cluster(args: argparse.Namespace) -> int:
-    engine, people = _service(args.db, cluster_params(args))
-    if people is None:
+    from organizer.db.engine import open_library
+    from organizer.services.clustering import ClusteringService
+    from organizer.services.person_queries import PersonQueries
+
+    db = existing_library(args.db)
+    if db is None:
         return 2
+    engine, sessions = open_library(db)
     try:
-        for _ in people.recluster():
-            pass
-        persons = people.list_persons()
+        settings = run_settings(sessions, args)
+        drive(ClusteringService(sessions).recluster(settings.cluster_params()))
+        persons = PersonQueries(sessions).list_persons()
     finally:
         engine.dispose()
-    print(f"{len(persons)} persons", file=sys.stderr)
+    print(f"{len(persons)} persons (threshold {settings.threshold:g}, at least {settings.min_faces} faces, "
+          f"{settings.min_span_days:g} days){'; settings saved to the library' if args.save else ''}",
+          file=sys.stderr)
     return 0
 
 
+def export(persons: Any) -> dict[str, Any]:
+    """The ``organizer people --json`` document from a :class:`~organizer.services.person_queries.PersonQueries`."""
+    out = []
+    for p in persons.list_persons(include_hidden=True):
+        out.append({
+            "id": p.id, "name": p.name, "hidden": p.hidden, "gender": p.gender,
+            "p_male": None if p.p_male is None else round(p.p_male, 4),
+            "birth_year": p.birth_year,
+            "birth_year_range": None if p.birth_year_range is None else list(p.birth_year_range),
+            "faces": [face_json(f) for f in persons.person_faces(p.id)],
+        })
+    return {"persons": out, "unassigned": [face_json(f) for f in persons.unassigned_faces()]}
+
+
+def face_json(f: Any) -> dict[str, Any]:
+    """One face of the ``people --json`` document."""
+    return {"id": f.id, "media": f.path, "frame_ms": None if f.frame_s is None else round(f.frame_s * 1000),
+            "box": [round(v) for v in f.box], "taken": None if f.taken is None else f.taken.isoformat(),
+            "age": round(f.age, 2), "p_male": round(f.p_male, 4), "taken_source": f.date_source}
+
+
 def run_people(args: argparse.Namespace) -> int:
-    engine, people = _service(args.db)
-    if people is None:
+    from organizer.db.engine import open_library
+    from organizer.services.person_queries import PersonQueries
+
+    db = existing_library(args.db)
+    if db is None:
         if args.json:
             print(json.dumps({"persons": [], "unassigned": []}))
             return 0
         return 2
+    engine, sessions = open_library(db)
     try:
-        doc = people.export()
+        doc = export(PersonQueries(sessions))
     finally:
         engine.dispose()
     if args.json:
@@ -89,7 +100,7 @@ def run_people(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     for p in doc["persons"]:
-        gender = {"male": "♂", "female": "♀"}.get(p["gender"] or "", "?")
+        gender = GENDER_SYMBOL.get(p["gender"] or "", "?")
         born = f"born ~{p['birth_year']} ({p['birth_year_range'][0]}-{p['birth_year_range'][1]})" \
             if p["birth_year"] else "birth year unknown"
         name = p["name"] or f"Person {p['id']}"

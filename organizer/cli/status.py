@@ -8,7 +8,7 @@ import json
 import sys
 
 from organizer import config
-from organizer.cli.index import add_db_argument
+from organizer.cli.options import add_db_argument
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

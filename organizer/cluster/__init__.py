@@ -20,8 +20,6 @@ from organizer.cluster.attributes import fuse_birth_year
 from organizer.cluster.attributes import fuse_gender
 from organizer.cluster.augment import neighbour_augment
 from organizer.cluster.augment import prepare_items
-from organizer.cluster.metrics import bcubed
-from organizer.cluster.metrics import clusters_per_class
 from organizer.cluster.model import UNSORTED
 from organizer.cluster.model import BirthYearEstimate
 from organizer.cluster.model import ClusterInput
@@ -42,9 +40,7 @@ __all__ = [
     "PersonProfile",
     "age_at",
     "assign_to_persons",
-    "bcubed",
     "cluster_faces",
-    "clusters_per_class",
     "face_birth_year",
     "fuse_birth_year",
     "fuse_gender",

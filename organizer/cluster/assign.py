@@ -9,12 +9,13 @@ unsorted faces by :func:`organizer.cluster.cluster_faces`.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 from numpy.typing import NDArray
 
 from organizer.cluster.distance import AGE_BINS
@@ -35,11 +36,12 @@ class PersonProfile:
     count: int
     age_hist: NDArray[np.float32] = field(repr=False)
     #: photo-group ids of the person's faces (new faces of those photos cannot join)
-    photo_groups: frozenset = frozenset()
+    photo_groups: frozenset[Hashable] = frozenset()
 
     @classmethod
-    def from_members(cls, person_id: int, embeddings: NDArray[np.float32], birth_years: ArrayLike | None = None,
-                     photo_groups: Sequence = (), params: ClusterParams | None = None,
+    def from_members(cls, person_id: int, embeddings: NDArray[np.float32],
+                     birth_years: NDArray[Any] | Sequence[float | None] | None = None,
+                     photo_groups: Sequence[Hashable] = (), params: ClusterParams | None = None,
                      prepared: bool = False) -> PersonProfile:
         """Build a profile from the person's faces (L2-normalised embeddings as stored).
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,14 +28,15 @@ def stored_mean_embedding() -> NDArray[np.float32] | None:
     """The fixed mean embedding used for centring (made by bench/cluster_make_mean.py), None if absent."""
     if not MEAN_EMBEDDING_FILE.is_file():
         return None
-    v = np.load(MEAN_EMBEDDING_FILE).astype(np.float32).reshape(-1)
+    v: NDArray[np.float32] = np.load(MEAN_EMBEDDING_FILE).astype(np.float32).reshape(-1)
     v.setflags(write=False)
     return v
 
 
 def l2_normalise(x: NDArray[np.floating]) -> NDArray[np.float32]:
     x = np.asarray(x, dtype=np.float32)
-    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    out: NDArray[np.float32] = (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    return out
 
 
 def prepare_embeddings(emb: NDArray[np.float32], centre: bool,
@@ -75,19 +77,12 @@ def age_table(w: float) -> NDArray[np.float64]:
 
 
 def pairwise_distances(x: NDArray[np.float32], ages: NDArray[np.int64], w: float,
-                       dtype: type = np.float64) -> NDArray[np.floating]:
+                       dtype: type[np.floating[Any]] = np.float64) -> NDArray[np.floating[Any]]:
     """Dense ``[n, n]`` matrix of eq. 1 for prepared (unit) embeddings and whole-year ages."""
     g = x @ x.T
-    d = (2.0 - 2.0 * g).astype(dtype, copy=False)
+    d: NDArray[np.floating[Any]] = (2.0 - 2.0 * g).astype(dtype, copy=False)
     if w:
         d += age_table(float(w))[np.ix_(ages, ages)].astype(dtype, copy=False)
     np.maximum(d, 0.0, out=d)
     np.fill_diagonal(d, 0.0)
     return d
-
-
-def age_histograms(ages: NDArray[np.int64], groups: NDArray[np.int64], n_groups: int) -> NDArray[np.float32]:
-    """``[n_groups, AGE_BINS]`` counts of each group's whole-year ages (bin 0 = unknown)."""
-    h = np.zeros((n_groups, AGE_BINS), dtype=np.float32)
-    np.add.at(h, (groups, ages), 1.0)
-    return h

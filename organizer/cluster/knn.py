@@ -186,9 +186,9 @@ def pairs_within(x: NDArray[np.float32], min_sim: float, probe: int = 16, cell_s
         q_order = np.argsort(flat_cell, kind="stable")
         q_bounds = np.searchsorted(flat_cell[q_order], np.arange(n_cells + 1))
         flat_q = q_order // probe  # queries probing each cell, ascending row order within a cell
-        for c in range(n_cells):
-            members = order[bounds[c]:bounds[c + 1]]
-            queries = flat_q[q_bounds[c]:q_bounds[c + 1]]
+        for cell in range(n_cells):
+            members = order[bounds[cell]:bounds[cell + 1]]
+            queries = flat_q[q_bounds[cell]:q_bounds[cell + 1]]
             if members.size == 0 or queries.size == 0:
                 continue
             sims = x[queries] @ x[members].T

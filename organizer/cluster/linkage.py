@@ -206,7 +206,7 @@ class _SparseState:
 
     def blocked_pairs(self, i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.bool_]:
         fi, fj = self.fixed[i], self.fixed[j]
-        out = (fi >= 0) & (fj >= 0) & (fi != fj)
+        out: NDArray[np.bool_] = (fi >= 0) & (fj >= 0) & (fi != fj)
         for k in np.flatnonzero(self.constrained[i] | self.constrained[j]).tolist():
             out[k] = out[k] or self.blocked(int(i[k]), int(j[k]))
         return out
@@ -234,7 +234,7 @@ class _SparseState:
         if mo.size:
             dots[mo] = np.stack([self.msum[c] for c in o[mo].tolist()]) @ sk
         nn = self.size[o] * self.size[k]
-        d = 2.0 - 2.0 * dots / nn
+        d: NDArray[np.float64] = 2.0 - 2.0 * dots / nn
         if self.t_age is not None:
             v = self.t_age @ self.hist_of(k)
             sa = self.single_age[o]
@@ -391,7 +391,9 @@ def sparse_average_linkage(nodes: Nodes, w: float, threshold: float, probe: int 
         return st.labels()
     t = float(threshold)
     single = bool(np.all(nodes.sizes == 1))
-    means = nodes.sums if single else nodes.sums / nodes.sizes[:, None].astype(np.float32)
+    # np.divide: numpy's stubs type float32 / float32 arrays as complex128
+    means: NDArray[np.float32] = nodes.sums if single else \
+        np.divide(nodes.sums, nodes.sizes[:, None].astype(np.float32))
 
     def keep(i: NDArray[np.int64], j: NDArray[np.int64], s: NDArray[np.float32]) -> NDArray[np.bool_]:
         d = st.pair_distances(i, j, s)

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 from numpy.typing import NDArray
 
 #: Sentinel label of faces that belong to no person ("unsorted").
 UNSORTED = -1
 
 
-def _float_or_nan(values: ArrayLike | None, n: int, name: str) -> NDArray[np.float64]:
+def _float_or_nan(values: NDArray[Any] | Sequence[float | None] | None, n: int, name: str) -> NDArray[np.float64]:
     if values is None:
         return np.full(n, np.nan)
     out = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64) \

@@ -21,6 +21,7 @@ from organizer.cluster.model import ClusterInput
 from organizer.cluster.model import ClusterParams
 from organizer.cluster.model import ClusterResult
 from organizer.cluster.model import ClusterStats
+from organizer.core.progress import CancelToken
 
 DAY_SECONDS = 86400.0
 
@@ -106,15 +107,20 @@ def build_nodes(inp: ClusterInput, keep: NDArray[np.int64], x: NDArray[np.float3
                  cannot=cannot), node_of, user_tied
 
 
-def cluster_faces(inp: ClusterInput, params: ClusterParams | None = None) -> ClusterResult:
+def cluster_faces(inp: ClusterInput, params: ClusterParams | None = None,
+                  cancel: CancelToken | None = None) -> ClusterResult:
     """Group the items into persons.
 
     Items of one photo group never share a person; must-link groups stay together; cannot-link pairs and
     different user-confirmed persons stay apart; excluded items are unsorted. Clusters smaller than
     ``min_faces`` or spanning fewer than ``min_span_days`` become unsorted unless the user tied any of their
     items (must-link or confirmed person).
+
+    ``cancel`` is checked between the phases (items prepared, linkage, rules): a cancelled run raises
+    :class:`~organizer.core.progress.Cancelled`.
     """
     params = params or ClusterParams()
+    cancel = cancel or CancelToken()
     n = inp.n
     labels = np.full(n, UNSORTED, dtype=np.int64)
     keep_mask = np.ones(n, dtype=bool)
@@ -127,6 +133,7 @@ def cluster_faces(inp: ClusterInput, params: ClusterParams | None = None) -> Clu
     ages = current_ages(np.asarray(inp.birth_years)[keep], params.current_year) if params.age_weight else \
         np.zeros(keep.size, dtype=np.int64)
     nodes, node_of, user_tied = build_nodes(inp, keep, x, ages)
+    cancel.check()
     if nodes.m <= params.exact_max:
         method = "exact"
         d = node_distance_matrix(nodes, params.age_weight)
@@ -136,6 +143,7 @@ def cluster_faces(inp: ClusterInput, params: ClusterParams | None = None) -> Clu
         method = "approximate"
         node_label = sparse_average_linkage(nodes, params.age_weight, params.threshold, probe=params.knn_probe,
                                             seed=params.seed)
+    cancel.check()
     item_cluster = node_label[node_of]  # representative node per kept item
     tied_cluster = np.zeros(nodes.m, dtype=bool)
     np.logical_or.at(tied_cluster, node_label, user_tied)

@@ -12,3 +12,30 @@ class MediaError(OrganizerError):
 
 class ModelError(OrganizerError):
     """A model file is missing, corrupt or cannot be loaded; the message names the file."""
+
+
+class LibraryError(OrganizerError):
+    """The library file cannot be used as it is; the message says why in plain words.
+
+    ``exit_code`` is the CLI's exit status for this kind of problem (README, "Command line").
+    """
+
+    exit_code = 4
+
+
+class NotALibraryError(LibraryError):
+    """The file is not an Organizer library (another program's database, or not a database at all)."""
+
+    exit_code = 4
+
+
+class LibraryTooNewError(LibraryError):
+    """The library was written by a newer Organizer."""
+
+    exit_code = 5
+
+
+class LibraryFullError(LibraryError):
+    """The disk holding the library is full."""
+
+    exit_code = 6

@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TypeVar
+
+from organizer.core.vocabulary import Phase
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,7 +19,8 @@ class Progress:
     """One step of a long job.
 
     Attributes:
-        phase: what the job is doing ("scan", "analyse", "done").
+        phase: what the job is doing, a :class:`~organizer.core.vocabulary.Phase` ("scan", "analyze",
+            "cluster", "done"); a plain string is accepted and compares equal to the member of the same value.
         done: items finished in this phase.
         total: items in this phase (0 when not known yet).
         path: the item just finished, if any.
@@ -20,12 +28,16 @@ class Progress:
         errors: unreadable items so far.
     """
 
-    phase: str
+    phase: Phase | str
     done: int
     total: int
     path: str | None = None
     faces: int = 0
     errors: int = 0
+
+
+class Cancelled(Exception):
+    """Raised by :meth:`CancelToken.check` inside a long computation that was cancelled."""
 
 
 class CancelToken:
@@ -40,3 +52,19 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` when cancelled (for computations that cannot yield between phases)."""
+        if self._event.is_set():
+            raise Cancelled
+
+
+def drive(job: Generator[Progress, None, R], on_progress: Callable[[Progress], None] | None = None) -> R:
+    """Run a job to its end, handing each progress event to ``on_progress``; returns what the job returns."""
+    while True:
+        try:
+            p = next(job)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        if on_progress is not None:
+            on_progress(p)

@@ -57,7 +57,7 @@ class Face:
 
 @dataclass(frozen=True, slots=True)
 class ImageFaces:
-    """The result of analysing one image file."""
+    """The result of analyzing one image file."""
 
     path: str
     width: int

@@ -10,9 +10,14 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
+from organizer.core.errors import LibraryError
+from organizer.core.errors import LibraryFullError
+from organizer.core.errors import NotALibraryError
 from organizer.db import migrations
 
 #: How long a connection waits for another writer before "database is locked" (ms).
@@ -63,9 +68,75 @@ def write_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 
 
 def open_library(path: str | Path) -> tuple[Engine, sessionmaker[Session]]:
-    """Open (creating if needed) a library file and bring its schema up to date."""
+    """Open (creating if needed) a library file and bring its schema up to date.
+
+    Raises:
+        LibraryError: in plain words, naming the file, when it is not an Organizer library, was made by a
+            newer Organizer, or the disk is full; the file is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _check_is_library(path)
     engine = create_sqlite_engine(path)
-    migrations.upgrade(engine)
+    try:
+        migrations.upgrade(engine)
+    except Exception as e:
+        engine.dispose()
+        problem = library_problem(e)
+        if problem is None:
+            raise
+        if isinstance(problem, LibraryFullError):
+            raise problem from e
+        raise type(problem)(f"{path} {problem}") from e
     return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def _check_is_library(path: Path) -> None:
+    """Refuse, before anything is written (WAL mode changes the file's header), a file that is not a library."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        problem = library_problem(e)
+        if problem is None:
+            raise
+        raise type(problem)(f"{path} {problem}") from e
+    if version == 0 and tables:
+        raise NotALibraryError(f"{path} is an SQLite database of another program, not an Organizer library; "
+                               "it was left untouched")
+
+
+def is_database_locked(e: BaseException) -> bool:
+    """SQLite's "database is locked": another connection held the write lock past the busy timeout.
+
+    Nothing was written, so the work can simply be tried again later; every other failure is a real error.
+    """
+    return isinstance(e, OperationalError | sqlite3.OperationalError) and "database is locked" in str(e)
+
+
+def library_problem(e: BaseException) -> LibraryError | None:
+    """What a database failure means for the user, found anywhere in the exception's chain (None: unknown).
+
+    "file is not a database" -> not a library; SQLITE_FULL ("database or disk is full") -> disk full.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, LibraryError):
+            return cur
+        text = str(cur)
+        if isinstance(cur, sqlite3.DatabaseError | DBAPIError):
+            if "file is not a database" in text:
+                return NotALibraryError("is not an Organizer library (not a database at all); it was left untouched")
+            if "database or disk is full" in text:
+                return LibraryFullError("The disk holding the library is full. Nothing indexed so far is lost; "
+                                        "free space and run again.")
+        cur = cur.__cause__ or cur.__context__
+    return None

@@ -27,26 +27,21 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from organizer.core.vocabulary import MediaKind as MediaKind  # re-exported: shared with scan and services
+from organizer.core.vocabulary import MediaStatus as MediaStatus  # re-exported
 from organizer.db.base import Base
 from organizer.db.base import FsPath
 
 
-class MediaKind(enum.StrEnum):
-    PHOTO = "photo"
-    VIDEO = "video"
-
-
-class MediaStatus(enum.StrEnum):
-    OK = "ok"
-    #: Unreadable, corrupt, refused (too large) or failed analysis; ``Media.error`` says why.
-    ERROR = "error"
-    #: Not found at its path by the last scan of its folder (kept: it may come back, or be a move).
-    MISSING = "missing"
-
-
 class DateSource(enum.StrEnum):
+    """Where a photo's date came from (see :mod:`organizer.media.dates`); only FILE does not say when it was
+    taken, and FOLDER says it to within a year."""
+
     EXIF = "exif"
+    XMP = "xmp"
     VIDEO = "video"
+    NAME = "name"
+    FOLDER = "folder"
     FILE = "file"
 
 
@@ -109,7 +104,7 @@ class Media(Base):
     date_source: Mapped[DateSource | None] = mapped_column(_enum(DateSource))
     status: Mapped[MediaStatus] = mapped_column(_enum(MediaStatus))
     error: Mapped[str | None] = mapped_column(Text)
-    #: Which analysis produced the faces (model ids), so a later model can re-analyse.
+    #: Which analysis produced the faces (model ids), so a later model can re-analyze.
     analysis_id: Mapped[str | None] = mapped_column(String(64))
     indexed_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
@@ -207,3 +202,12 @@ class UserDecision(Base):
     #: Free value, e.g. the new name of a ``renamed`` decision.
     value: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class LibrarySetting(Base):
+    """One of the library's settings (schema version 3): clustering and video sampling, as JSON text."""
+
+    __tablename__ = "library_setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -3,30 +3,34 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+import numpy as np
+from sqlalchemy import ColumnElement
 from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from organizer.core.vocabulary import KnownMedia
+from organizer.core.vocabulary import is_under
 from organizer.db.models import DecisionKind
 from organizer.db.models import Face
 from organizer.db.models import LibraryFolder
+from organizer.db.models import LibrarySetting
 from organizer.db.models import Media
 from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
 from organizer.db.models import UserDecision
-from organizer.db.models import VideoTrack
-from organizer.scan.planner import KnownMedia
-from organizer.scan.planner import is_under
 
 
-def unsorted_faces():
+def unsorted_faces() -> ColumnElement[bool]:
     """WHERE clause of the unsorted faces: in no person, less those the user removed as not a face (they are
     no one's, and not unsorted either)."""
     removed = select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)
@@ -66,7 +70,7 @@ def folder_paths(s: Session) -> list[str]:
 def known_media(s: Session) -> dict[str, KnownMedia]:
     """Every media row as the planner needs it, keyed by path."""
     rows = s.execute(select(Media.id, Media.path, Media.size, Media.mtime_ns, Media.status, Media.fingerprint))
-    return {r.path: KnownMedia(r.id, r.path, r.size, r.mtime_ns, str(r.status), r.fingerprint) for r in rows}
+    return {r.path: KnownMedia(r.id, r.path, r.size, r.mtime_ns, r.status, r.fingerprint) for r in rows}
 
 
 def mark_missing(s: Session, ids: Iterable[int]) -> None:
@@ -91,17 +95,11 @@ def move(s: Session, media_id: int, new_path: str, mtime_ns: int, folder_id: int
     m.status = MediaStatus.ERROR if m.error else MediaStatus.OK
 
 
-def clear_analysis(s: Session, media_id: int) -> None:
-    """Forget the faces and tracks of a file whose content changed."""
-    s.execute(delete(Face).where(Face.media_id == media_id))
-    s.execute(delete(VideoTrack).where(VideoTrack.media_id == media_id))
-
-
 def media_by_path(s: Session, path: str) -> Media | None:
     return s.scalar(select(Media).where(Media.path == path))
 
 
-def status(s: Session) -> dict:
+def status(s: Session) -> dict[str, Any]:
     """The library summary that ``organizer status --json`` prints (a contract: keys are only added)."""
     present = Media.status != MediaStatus.MISSING
     kinds = dict(s.execute(select(Media.kind, func.count()).where(present).group_by(Media.kind)).all())
@@ -123,3 +121,54 @@ def status(s: Session) -> dict:
         "folders": folder_paths(s),
         "last_scan": last.isoformat(sep=" ") if isinstance(last, datetime) else None,
     }
+
+
+def read_settings(s: Session) -> dict[str, object]:
+    """The library's stored settings, ``{key: value}`` (values as they were saved: numbers, strings...)."""
+    return {k: json.loads(v) for k, v in s.execute(select(LibrarySetting.key, LibrarySetting.value))}
+
+
+def write_settings(s: Session, values: dict[str, object]) -> None:
+    """Store settings (insert or replace each key; keys not given are left as they are)."""
+    for k, v in values.items():
+        s.merge(LibrarySetting(key=k, value=json.dumps(v)))
+
+
+def drop_empty_persons(s: Session) -> None:
+    """Delete algorithm persons left without faces (named or hidden persons are the user's: kept)."""
+    has_faces = select(Face.person_id).where(Face.person_id.is_not(None))
+    s.execute(delete(Person).where(Person.id.not_in(has_faces), Person.name.is_(None), Person.hidden.is_(False)))
+
+
+def person_face_table(s: Session, dated_sources: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Every assigned face and every media row as float64 arrays, for the people grid.
+
+    Returns ``(faces, media)``: faces ordered by person and photo, columns ``person_id, id, media_id, p_male,
+    age, score * w * h``; media ordered by id, columns ``id, status == ok, julianday(taken_at)`` (None as NaN, and
+    NaN too where the date's source is not one of ``dated_sources``; ids are exact in float64 far beyond any
+    library's size).
+
+    Plain SQL for the one query that reads every assigned face: SQLAlchemy cannot emit SQLite's INDEXED BY,
+    which keeps it on the covering index of schema version 2 (``ix_face_person_summary``) instead of the face
+    rows with their embeddings, and plain tuples straight from the DBAPI cursor skip the ORM's per-row work.
+    """
+    cur = s.connection().connection.cursor()
+    try:
+        faces = np.array(cur.execute(
+            "SELECT person_id, id, media_id, p_male, age, score * w * h FROM face "
+            "INDEXED BY ix_face_person_summary WHERE person_id IS NOT NULL ORDER BY person_id, media_id"
+        ).fetchall(), dtype=np.float64).reshape(-1, 6)
+        sources = sorted(set(dated_sources))
+        media = np.array(cur.execute(
+            "SELECT id, status = ?, CASE WHEN date_source IN (" + ", ".join("?" * len(sources)) + ") "
+            "THEN julianday(taken_at) END FROM media ORDER BY id", (MediaStatus.OK.value, *sources)
+        ).fetchall(), dtype=np.float64).reshape(-1, 3)
+    finally:
+        cur.close()
+    return faces, media
+
+
+def stale_analysis(s: Session, analysis_id: str) -> set[int]:
+    """Ids of the readable media analyzed otherwise than by ``analysis_id`` (another model or calibration)."""
+    return set(s.scalars(select(Media.id).where(Media.status == MediaStatus.OK,
+                                                 Media.analysis_id.is_distinct_from(analysis_id))))

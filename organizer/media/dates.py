@@ -47,7 +47,8 @@ class TakenAt:
     local: datetime
     #: Offset from UTC in minutes, when known.
     offset_min: int | None
-    #: "exif", "video" or "file".
+    #: Where it came from: "exif", "xmp", "video", "name" (the file name), "folder" (a year in the folder path)
+    #: or "file" (the modification time: when the file was copied, not when the photo was taken).
     source: str
 
     def utc(self) -> datetime | None:
@@ -161,3 +162,112 @@ def parse_iso_datetime(value: str) -> datetime | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)  # noqa: UP017 - container times without zone are UTC by spec
     return dt
+
+
+# ----------------------------------------------------------------------------------------------- other sources
+#
+# In order after EXIF (photos) or the container (videos): the XMP packet of the file, a date in the file name,
+# a year in the folder path; the file's modification time only as the last resort. Only dates that say when
+# the photo was taken (TRUSTED) feed ages and birth years; a file time says when it was copied.
+
+#: Sources that say when a photo was taken (a folder year to within a year, the others to the day).
+TRUSTED_SOURCES = frozenset({"exif", "xmp", "video", "name", "folder"})
+#: Sources exact to the day (the day-span rule of persons uses only these).
+DAY_SOURCES = frozenset({"exif", "xmp", "video", "name"})
+
+_XMP_START, _XMP_END = b"<x:xmpmeta", b"</x:xmpmeta>"
+#: XMP properties that hold the capture time, in order of preference (prefix-free local names).
+_XMP_DATE_PROPS = ("DateTimeOriginal", "DateCreated", "CreateDate")
+_XMP_PROP_RE = re.compile(
+    rb"(?:exif|photoshop|xmp):(" + b"|".join(p.encode() for p in _XMP_DATE_PROPS) + rb")"
+    rb"""(?:\s*=\s*["']([^"']+)["']|\s*>\s*([^<]+)<)""")
+
+
+def xmp_taken_at(data: bytes, now: datetime | None = None) -> TakenAt | None:
+    """The capture time from the file's XMP packet (``exif:DateTimeOriginal``, ``photoshop:DateCreated``,
+    ``xmp:CreateDate``), as attribute or element; None when absent or implausible.
+
+    XMP dates are ISO 8601, the offset optional (``2019-05-12T14:03:00+02:00``, ``2019-05-12``).
+    """
+    start = data.find(_XMP_START)
+    if start < 0:
+        return None
+    end = data.find(_XMP_END, start)
+    packet = data[start:end if end > 0 else start + 65536]
+    found: dict[str, str] = {}
+    for m in _XMP_PROP_RE.finditer(packet):
+        name = m.group(1).decode()
+        value = (m.group(2) or m.group(3) or b"").decode("utf-8", "replace").strip()
+        found.setdefault(name, value)
+    for name in _XMP_DATE_PROPS:
+        value = found.get(name)
+        if not value:
+            continue
+        taken = _iso_taken_at(value, "xmp", now)
+        if taken is not None:
+            return taken
+    return None
+
+
+def _iso_taken_at(value: str, source: str, now: datetime | None) -> TakenAt | None:
+    local = parse_exif_datetime(value)
+    if local is None:
+        return None
+    m = re.search(r"(?:T[\d:.]+)(Z|[+-]\d{2}:?\d{2})\s*$", value)
+    offset = None if m is None else (0 if m.group(1) == "Z" else parse_offset(m.group(1)))
+    return TakenAt(local, offset, source) if is_plausible(local, offset, now) else None
+
+
+#: Dates in file names as phones and messengers write them: IMG_20190512_140305.jpg, 20190512_140305.mp4,
+#: IMG-20190512-WA0001.jpg, PXL_20190512_140305123.jpg, Screenshot_2019-05-12-14-03-05.png, VID_20190512...
+_NAME_RES = (
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})[_-](?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})"),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})"
+               r"[ _-](?P<H>\d{2})[-.:](?P<M>\d{2})[-.:](?P<S>\d{2})"),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
+    re.compile(r"(?:IMG|VID|PXL|PANO|MVIMG|DSC|Screenshot|Photo|WhatsApp Image)[ _-]*"
+               r"(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?!\d{3})", re.IGNORECASE),
+)
+#: A year (and month) as a whole folder name or at the start of one: .../2009/..., .../2009-07 Holiday/...
+_FOLDER_YEAR_RE = re.compile(r"^(?P<y>(?:19|20)\d{2})(?:[-_. ](?P<m>0[1-9]|1[0-2])(?!\d))?(?:$|[ _.-])")
+
+
+def name_taken_at(path: str, now: datetime | None = None) -> TakenAt | None:
+    """A date (and time, when given) in the file's name; None when there is none or it is implausible."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    for rx in _NAME_RES:
+        m = rx.search(name)
+        if m is None:
+            continue
+        g = m.groupdict()
+        try:
+            local = datetime(int(g["y"]), int(g["m"]), int(g["d"]), int(g.get("H") or 0), int(g.get("M") or 0),
+                             int(g.get("S") or 0))
+        except ValueError:
+            continue
+        if is_plausible(local, None, now):
+            return TakenAt(local, None, "name")
+    return None
+
+
+def folder_taken_at(path: str, now: datetime | None = None) -> TakenAt | None:
+    """A year (and month) in the folder path, the innermost folder named like one: the middle of that year (or
+    month), never later than now."""
+    parts = path.replace("\\", "/").split("/")[:-1]
+    today = (now or datetime.now(UTC)).replace(tzinfo=None)
+    for part in reversed(parts):
+        m = _FOLDER_YEAR_RE.match(part)
+        if m is None:
+            continue
+        y = int(m.group("y"))
+        local = datetime(y, int(m.group("m")), 15) if m.group("m") else datetime(y, 7, 2)
+        if y <= today.year:
+            local = min(local, today)
+        if is_plausible(local, None, now):
+            return TakenAt(local, None, "folder")
+    return None
+
+
+def fallback_taken_at(path: str, mtime_ns: int, now: datetime | None = None) -> TakenAt:
+    """When the file itself says nothing: its name, then its folder, then (marked as such) its file time."""
+    return name_taken_at(path, now) or folder_taken_at(path, now) or file_taken_at(mtime_ns)

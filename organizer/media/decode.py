@@ -15,7 +15,9 @@ import os
 import warnings
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 from typing import BinaryIO
+from typing import cast
 
 import cv2
 import numpy as np
@@ -86,7 +88,7 @@ class DecodedImage:
     @property
     def scale(self) -> float:
         """Decoded pixels per full-resolution pixel (1.0 when decoded at full size)."""
-        return self.pixels.shape[1] / self.width
+        return int(self.pixels.shape[1]) / self.width
 
 
 def open_media(path: str | bytes | os.PathLike[str]) -> BinaryIO:
@@ -181,19 +183,24 @@ _REDUCED_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMR
                   8: cv2.IMREAD_REDUCED_COLOR_8}
 
 
-def _to_rgb8(img: NDArray) -> NDArray[np.uint8]:
+def _cvt_color(img: NDArray[np.uint8], code: int) -> NDArray[np.uint8]:
+    # cv2's stubs type every result as MatLike (any dtype); converting 8-bit pixels gives 8-bit pixels.
+    return cast("NDArray[np.uint8]", cv2.cvtColor(img, code))
+
+
+def _to_rgb8(img: NDArray[Any]) -> NDArray[np.uint8]:
     """Any OpenCV decode (grey, BGR, BGRA, 16-bit) to 8-bit RGB; transparency is composited on white."""
     if img.dtype == np.uint16:
         img = (img >> 8).astype(np.uint8)
     elif img.dtype != np.uint8:
         img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     if img.ndim == 2:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+        return _cvt_color(img, cv2.COLOR_GRAY2RGB)
     if img.shape[2] == 4:
         alpha = img[:, :, 3:4].astype(np.float32) / 255.0
         bgr = img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-        return cv2.cvtColor(bgr.astype(np.uint8), cv2.COLOR_BGR2RGB)
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        return _cvt_color(bgr.astype(np.uint8), cv2.COLOR_BGR2RGB)
+    return _cvt_color(img, cv2.COLOR_BGR2RGB)
 
 
 def _apply_orientation(rgb: NDArray[np.uint8], orientation: int) -> NDArray[np.uint8]:
@@ -215,8 +222,8 @@ def _decode_with_pillow(data: bytes) -> NDArray[np.uint8]:
     """Fallback decoder (HEIC/HEIF and what OpenCV cannot read); returns upright RGB."""
     _register_heif()
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im = ImageOps.exif_transpose(im)
+        with Image.open(io.BytesIO(data)) as src:
+            im = ImageOps.exif_transpose(src)
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
                 im = im.convert("RGBA")
                 bg = Image.new("RGBA", im.size, (255, 255, 255, 255))

@@ -36,7 +36,7 @@ DATE_KEYS = ("com.apple.quicktime.creationdate", "creation_time", "date")
 
 @dataclass(frozen=True, slots=True)
 class FramePolicy:
-    """Which frames of a clip are analysed (following the paper: every few frames, capped for long clips).
+    """Which frames of a clip are analyzed (following the paper: every few frames, capped for long clips).
 
     Attributes:
         every_nth: in short clips, every n-th frame.
@@ -90,7 +90,7 @@ def container_taken_at(*metadata: dict[str, str]) -> TakenAt | None:
 
 
 def sample_times(duration_s: float, fps: float, policy: FramePolicy) -> list[float]:
-    """The times (s) of the frames to analyse."""
+    """The times (s) of the frames to analyze."""
     if duration_s <= 0 or fps <= 0:
         return [0.0]
     step = policy.every_nth / fps

@@ -3,32 +3,22 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
+from organizer.core.vocabulary import KnownMedia as KnownMedia  # re-exported: the planner's input
+from organizer.core.vocabulary import MediaStatus
+from organizer.core.vocabulary import is_under as is_under  # re-exported
 from organizer.scan.walker import FoundFile
-
-
-@dataclass(frozen=True, slots=True)
-class KnownMedia:
-    """What the library remembers of one file."""
-
-    id: int
-    path: str
-    size: int
-    mtime_ns: int
-    status: str
-    fingerprint: str | None = None
 
 
 @dataclass(slots=True)
 class Plan:
     #: Files not in the library (possibly moved: the service checks fingerprints against ``missing``).
     new: list[FoundFile] = field(default_factory=list)
-    #: Files whose size or mtime changed: analyse again.
+    #: Files whose size or mtime changed: analyze again.
     changed: list[tuple[FoundFile, KnownMedia]] = field(default_factory=list)
     #: Unchanged since the last scan.
     unchanged: list[KnownMedia] = field(default_factory=list)
@@ -36,14 +26,6 @@ class Plan:
     missing: list[KnownMedia] = field(default_factory=list)
     #: Marked missing before and back at the same path, unchanged.
     returned: list[tuple[FoundFile, KnownMedia]] = field(default_factory=list)
-
-    @property
-    def to_analyse(self) -> int:
-        return len(self.new) + len(self.changed)
-
-
-def is_under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def plan(found: Iterable[FoundFile], known: Mapping[str, KnownMedia], roots: Iterable[str]) -> Plan:
@@ -57,12 +39,12 @@ def plan(found: Iterable[FoundFile], known: Mapping[str, KnownMedia], roots: Ite
             p.new.append(f)
         elif k.size != f.size or k.mtime_ns != f.mtime_ns:
             p.changed.append((f, k))
-        elif k.status == "missing":
+        elif k.status == MediaStatus.MISSING:
             p.returned.append((f, k))
         else:
             p.unchanged.append(k)
     roots = list(roots)
     for path, k in known.items():
-        if path not in seen and k.status != "missing" and any(is_under(path, r) for r in roots):
+        if path not in seen and k.status != MediaStatus.MISSING and any(is_under(path, r) for r in roots):
             p.missing.append(k)
     return p

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from organizer.core.vocabulary import MediaKind
 from organizer.media.decode import PHOTO_EXTENSIONS
 
 log = logging.getLogger(__name__)
@@ -29,13 +30,13 @@ SYSTEM_FOLDERS = frozenset(name.casefold() for name in (
 ))
 
 
-def media_kind(name: str) -> str | None:
-    """``"photo"``, ``"video"`` or None, from the extension (case-insensitive)."""
+def media_kind(name: str) -> MediaKind | None:
+    """Photo, video or None, from the extension (case-insensitive)."""
     ext = os.path.splitext(name)[1].lower()
     if ext in PHOTO_EXTENSIONS:
-        return "photo"
+        return MediaKind.PHOTO
     if ext in VIDEO_EXTENSIONS:
-        return "video"
+        return MediaKind.VIDEO
     return None
 
 
@@ -48,7 +49,7 @@ class FoundFile:
     path: str
     size: int
     mtime_ns: int
-    kind: str
+    kind: MediaKind
 
 
 def normalise_root(root: str | os.PathLike[str]) -> str:

@@ -79,6 +79,8 @@ class PhotoOfPerson:
     box: tuple[float, float, float, float]
     frame_s: float | None
     faces: tuple[FaceBox, ...]
+    #: Where ``taken`` came from (a :class:`~organizer.db.models.DateSource` value), None when undated.
+    date_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ class AgeSegment:
 
 
 class BrowseService:
-    """Queries the UI needs beyond :class:`organizer.services.people_service.PeopleService`."""
+    """Queries the UI needs beyond :class:`organizer.services.person_queries.PersonQueries`."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -105,7 +107,7 @@ class BrowseService:
                     for f in s.scalars(select(LibraryFolder).order_by(LibraryFolder.path))]
 
     def errors(self) -> list[MediaError]:
-        """Files that could not be read or analysed, with their messages."""
+        """Files that could not be read or analyzed, with their messages."""
         with self._sessions() as s:
             rows = s.execute(select(Media.id, Media.path, Media.error).where(Media.status == MediaStatus.ERROR)
                              .order_by(Media.path))
@@ -147,7 +149,8 @@ class BrowseService:
                 faces = tuple(FaceBox(o.id, o.person_id, o.name, (o.x, o.y, o.w, o.h), o.frame_s)
                               for o in others[r.media_id] if o.frame_s == r.frame_s)
                 out.append(PhotoOfPerson(m.id, m.path, str(m.kind), m.taken_at, m.width, m.height, r.id,
-                                         (r.x, r.y, r.w, r.h), r.frame_s, faces))
+                                         (r.x, r.y, r.w, r.h), r.frame_s, faces,
+                                         None if m.date_source is None else str(m.date_source)))
         out.sort(key=lambda p: (p.taken is None, p.taken or dt.datetime.min, p.path, p.frame_s or 0.0))
         return out
 
@@ -168,20 +171,13 @@ class BrowseService:
         with self._sessions.begin() as s:
             s.execute(delete(Media).where(Media.folder_id == folder_id))
             s.execute(delete(LibraryFolder).where(LibraryFolder.id == folder_id))
-            # Persons left without faces are not listed (PeopleService.list_persons) and are dropped at the
+            # Persons left without faces are not listed (PersonQueries.list_persons) and are dropped at the
             # next clustering; their user decisions stay until then.
 
     def status(self) -> dict:
         """The ``organizer status --json`` document (media by kind, faces, persons, errors, folders...)."""
         with self._sessions() as s:
             return repo.status(s)
-
-    def counts(self) -> tuple[int, int]:
-        """(photos + videos present, faces) in the library."""
-        with self._sessions() as s:
-            n_media = s.scalar(select(func.count()).select_from(Media).where(Media.status != MediaStatus.MISSING))
-            n_faces = s.scalar(select(func.count()).select_from(Face))
-            return int(n_media or 0), int(n_faces or 0)
 
 
 def age_range_index(age: float) -> int:

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The library's faces as clustering items: photo faces, and one item per video track (its mean embedding).
 
-Read in one short transaction by :class:`organizer.services.people_service.PeopleService`; holds, per item,
+Read in one short transaction by :class:`organizer.services.clustering.ClusteringService`; holds, per item,
 its faces, embedding, birth year, shooting time, P(male), photo group, current person and the user's
 decisions about it, and writes the clustering's assignment back without touching faces the user decided.
 """
@@ -18,17 +18,21 @@ from sqlalchemy.orm import Session
 
 from organizer.cluster import ClusterInput
 from organizer.cluster import face_birth_year
-from organizer.db.models import DateSource
 from organizer.db.models import DecidedBy
 from organizer.db.models import DecisionKind
 from organizer.db.models import Face
 from organizer.db.models import Media
 from organizer.db.models import MediaStatus
 from organizer.db.models import UserDecision
+from organizer.media import dates
 
 
 def timestamp(t: dt.datetime | None) -> float | None:
-    """A stored (naive, UTC) time as Unix seconds."""
+    """A stored time as Unix seconds.
+
+    Stored times are naive local wall-clock times (the offset is often unknown): read here as if they were UTC,
+    which is off by the photo's UTC offset, a few hours, nothing to a birth year or a day span.
+    """
     return None if t is None else t.replace(tzinfo=dt.UTC).timestamp()
 
 
@@ -136,15 +140,19 @@ def _add_item(items: ClusterItems, rows: list, group: object, removed: bool) -> 
     emb = np.mean([np.frombuffer(r.embedding, dtype="<f4") for r in rows], axis=0)
     emb = emb / max(float(np.linalg.norm(emb)), 1e-12)
     ts = timestamp(rows[0].taken_at)
-    # A file's modification time says when it was copied, not when it was shot: good enough for a birth year
-    # when nothing better exists, but not for the day-span rule (a whole album copied at once spans 0 days).
-    dated = rows[0].date_source is not None and rows[0].date_source != DateSource.FILE
+    # A file's modification time says when it was copied, not when it was shot: it gives no birth year (an album
+    # copied today would make everyone born "today minus their age"), and only dates exact to the day count for
+    # the day-span rule (a whole album copied at once spans 0 days; a folder year is not a day).
+    source = None if rows[0].date_source is None else str(rows[0].date_source)
+    trusted = ts is not None and source in dates.TRUSTED_SOURCES
+    dated = ts is not None and source in dates.DAY_SOURCES
     ages = [r.age for r in rows if r.age is not None]
     pms = [r.p_male for r in rows if r.p_male is not None]
     items.face_ids.append([r.id for r in rows])
     items.emb_rows.append(emb)
-    items.birth_l.append(np.nan if ts is None or not ages else face_birth_year(float(np.median(ages)), ts))
-    items.time_l.append(ts if ts is not None and dated else np.nan)
+    items.birth_l.append(face_birth_year(float(np.median(ages)), ts) if trusted and ages and ts is not None
+                         else np.nan)
+    items.time_l.append(ts if dated and ts is not None else np.nan)
     items.pm_l.append(np.nan if not pms else float(np.mean(pms)))
     items.groups.append(group)
     user = [r for r in rows if r.assigned_by == DecidedBy.USER and r.person_id is not None]

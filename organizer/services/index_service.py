@@ -10,7 +10,7 @@ Phases: register the folders, walk them (:mod:`organizer.scan.walker`), compare 
 (:mod:`organizer.scan.planner`): unchanged files (same size and mtime) cost one dictionary look-up;
 files gone from a scanned folder are marked ``missing`` (kept, with their faces); a new path whose
 content fingerprint and size equal a missing file's is a move, and the row follows it with its faces
-and person assignments. Only new and changed files are analysed.
+and person assignments. Only new and changed files are analyzed.
 
 Threads (2 cores): decoding overlaps with inference.
 
@@ -18,13 +18,13 @@ Threads (2 cores): decoding overlaps with inference.
   fingerprints it, reads its EXIF date, checks the header (decompression bombs are refused before
   any pixel buffer) and decodes it at reduced size (JPEG DCT scaling). OpenCV and Pillow release
   the GIL while decoding, so this runs beside inference;
-* the generator's own thread runs the face analyser (ONNX Runtime with its own intra-op threads)
+* the generator's own thread runs the face analyzer (ONNX Runtime with its own intra-op threads)
   in file order, a bounded number of files behind the decoders (bounded memory);
 * exactly one writer thread owns the only write Session: SQLite has one writer, and one thread
   that commits in batches (every ``commit_every`` files or ``commit_interval_s``) avoids
   "database is locked" and makes a commit cost ~1 ms per file. Each file's media row, tracks and
   faces go in the same transaction, so a kill at any moment leaves either all of a file or none;
-  the path is UNIQUE, so a rerun cannot duplicate it, and it simply re-analyses what was not committed.
+  the path is UNIQUE, so a rerun cannot duplicate it, and it simply re-analyzes what was not committed.
 
 Crash isolation: videos are demuxed and decoded by FFmpeg (through PyAV) in a separate worker
 process (``ProcessPoolExecutor``, spawn): FFmpeg parses many container and codec formats in C and is
@@ -42,6 +42,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from collections.abc import Generator
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -50,24 +51,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
-from typing import Protocol
 
-import cv2
 import numpy as np
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
 
 from organizer.core.errors import MediaError
 from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
-from organizer.core.types import Face
+from organizer.core.vocabulary import KnownMedia
+from organizer.core.vocabulary import Phase
+from organizer.core.vocabulary import is_under
 from organizer.db import repo
 from organizer.db.engine import write_sessions
-from organizer.db.models import DateSource
-from organizer.db.models import Face as FaceRow
 from organizer.db.models import LibraryFolder
-from organizer.db.models import Media
-from organizer.db.models import MediaKind
-from organizer.db.models import MediaStatus
-from organizer.db.models import VideoTrack
 from organizer.media import dates
 from organizer.media.decode import DecodedImage
 from organizer.media.decode import ImageHeader
@@ -78,40 +75,20 @@ from organizer.media.video import FramePolicy
 from organizer.scan import walker
 from organizer.scan.fingerprint import fingerprint_bytes
 from organizer.scan.fingerprint import fingerprint_path
-from organizer.scan.planner import KnownMedia
 from organizer.scan.planner import Plan
 from organizer.scan.planner import plan
+from organizer.services.index_records import Analysis
+from organizer.services.index_records import FaceRecord
+from organizer.services.index_records import MediaRecord
+from organizer.services.index_records import thumbnail
+from organizer.services.index_records import write_media
 from organizer.services.index_workers import DbWriter
 from organizer.services.index_workers import VideoReader
 from organizer.services.tracks import TRACK_THRESHOLD
 from organizer.services.tracks import group_clip
+from organizer.vision.engine import FaceEngine
 
 log = logging.getLogger(__name__)
-
-
-class FaceEngine(Protocol):
-    """What indexing needs from the face analyser (``organizer.vision``), so tests can fake it."""
-
-    #: Identifies the models (stored with every embedding).
-    model_id: str
-    #: JPEGs are decoded at reduced size as long as the longer side stays at least this long.
-    crop_side: int
-
-    def analyze_image(self, image: DecodedImage) -> list[Face]: ...
-
-
-class AnalyzerEngine:
-    """Adapts :class:`organizer.vision.analyzer.FaceAnalyzer` to :class:`FaceEngine`."""
-
-    def __init__(self, analyzer) -> None:
-        from organizer.vision import models
-
-        self._analyzer = analyzer
-        self.crop_side = analyzer.settings.crop_side
-        self.model_id = f"faceres:{models.FACERES.sha256[:12]}"
-
-    def analyze_image(self, image: DecodedImage) -> list[Face]:
-        return self._analyzer.analyze_image(image)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +104,10 @@ class IndexSettings:
     video_timeout_s: float = 300.0
     thumb_side: int = 96
     track_threshold: float = TRACK_THRESHOLD
+    #: The analysis the library should hold (:func:`organizer.vision.engine.analysis_id`): files analyzed
+    #: otherwise (another model or calibration) are analyzed again. None: files are re-analyzed only when
+    #: their content changes.
+    analysis_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -138,45 +119,17 @@ class IndexSummary:
     unchanged: int = 0
     moved: int = 0
     missing: int = 0
-    analysed: int = 0
+    analyzed: int = 0
     photos: int = 0
     videos: int = 0
     faces: int = 0
     #: ``(path, message)`` of files that could not be read (this run).
     errors: list[tuple[str, str]] = field(default_factory=list)
+    #: Unchanged files analyzed again because the analysis changed (another model or calibration).
+    reanalyzed: int = 0
     cancelled: bool = False
     seconds: float = 0.0
     scan_seconds: float = 0.0
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Records handed from the analysis thread to the writer: plain data, no ORM objects across threads.
-
-@dataclass(slots=True)
-class FaceRecord:
-    face: Face
-    frame_s: float | None
-    thumbnail: bytes | None
-    track: int | None = None
-
-
-@dataclass(slots=True)
-class MediaRecord:
-    path: str
-    folder_id: int | None
-    kind: str
-    size: int
-    mtime_ns: int
-    fingerprint: str | None = None
-    width: int | None = None
-    height: int | None = None
-    orientation: int | None = None
-    duration_s: float | None = None
-    taken: dates.TakenAt | None = None
-    error: str | None = None
-    faces: list[FaceRecord] = field(default_factory=list)
-    #: Per track: (L2-normalised mean embedding, member indices into ``faces``).
-    tracks: list[tuple[np.ndarray, tuple[int, ...]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -192,131 +145,68 @@ def _video_header(w: int, h: int) -> ImageHeader:
     return ImageHeader(format="VIDEO", stored_width=w, stored_height=h, orientation=1)
 
 
-def _thumbnail(image: DecodedImage, face: Face, side: int) -> bytes | None:
-    """A small square JPEG around the face, cut from the decoded pixels."""
-    s = image.scale
-    b = face.detection.box
-    cx, cy = (b.x + b.w / 2) * s, (b.y + b.h / 2) * s
-    half = max(b.w, b.h) * s * 0.65
-    ph, pw = image.pixels.shape[:2]
-    x1, y1 = max(0, int(cx - half)), max(0, int(cy - half))
-    x2, y2 = min(pw, int(cx + half)), min(ph, int(cy + half))
-    if x2 - x1 < 2 or y2 - y1 < 2:
-        return None
-    crop = cv2.resize(image.pixels[y1:y2, x1:x2], (side, side), interpolation=cv2.INTER_AREA)
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(crop, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 85])
-    return buf.tobytes() if ok else None
-
-
-def _write_media(rec: MediaRecord, model_id: str) -> Callable:
-    """The writer operation for one analysed (or unreadable) file: media row, tracks, faces in one go."""
-
-    def op(s) -> None:
-        m = repo.media_by_path(s, rec.path)
-        if m is None:
-            m = Media(path=rec.path)
-            s.add(m)
-        else:
-            repo.clear_analysis(s, m.id)
-        m.folder_id = rec.folder_id
-        m.kind = MediaKind(rec.kind)
-        m.size, m.mtime_ns, m.fingerprint = rec.size, rec.mtime_ns, rec.fingerprint
-        m.width, m.height, m.orientation, m.duration_s = rec.width, rec.height, rec.orientation, rec.duration_s
-        if rec.taken is not None:
-            m.taken_at, m.taken_at_offset_min = rec.taken.local, rec.taken.offset_min
-            m.date_source = DateSource(rec.taken.source)
-        else:
-            m.taken_at = m.taken_at_offset_min = m.date_source = None
-        m.status = MediaStatus.ERROR if rec.error else MediaStatus.OK
-        m.error = rec.error
-        m.analysis_id = None if rec.error else model_id
-        m.indexed_at = datetime.now()
-        s.flush()
-        track_rows = []
-        for emb, members in rec.tracks:
-            times = [rec.faces[i].frame_s or 0.0 for i in members]
-            t = VideoTrack(media_id=m.id, embedding=emb.astype("<f4").tobytes(), embedding_model=model_id,
-                           embedding_dim=int(emb.shape[0]), n_faces=len(members), first_s=min(times),
-                           last_s=max(times))
-            s.add(t)
-            track_rows.append(t)
-        if track_rows:
-            s.flush()
-        for fr in rec.faces:
-            d, a = fr.face.detection, fr.face.attributes
-            s.add(FaceRow(
-                media_id=m.id, frame_s=fr.frame_s,
-                track_id=track_rows[fr.track].id if fr.track is not None else None,
-                x=d.box.x, y=d.box.y, w=d.box.w, h=d.box.h,
-                landmarks=[[float(x), float(y)] for x, y in d.landmarks], score=float(d.score),
-                embedding=np.asarray(a.embedding, dtype="<f4").tobytes(), embedding_model=model_id,
-                embedding_dim=int(a.embedding.shape[0]), p_male=float(a.p_male), age=float(a.age),
-                age_probs=np.asarray(a.age_probs, dtype="<f2").tobytes(), thumbnail=fr.thumbnail,
-            ))
-
-    return op
-
 
 class IndexService:
     """Scans library folders and stores media, dates and faces (see the module docstring)."""
 
-    def __init__(self, sessions, engine: FaceEngine | Callable[[], FaceEngine],
+    def __init__(self, sessions: sessionmaker[Session], engine: Callable[[], FaceEngine],
                  settings: IndexSettings | None = None) -> None:
         """
         Args:
             sessions: a ``sessionmaker`` of the library.
-            engine: the face analyser, or a function creating it (called only when something needs analysis,
-                so an unchanged library re-indexes without loading the models).
+            engine: creates the face analyzer; called only when something needs analysis, so an unchanged
+                library re-indexes without loading the models.
         """
         self._sessions = sessions
-        self._engine_or_factory = engine
-        self._engine: FaceEngine | None = None
+        self._make_engine = engine
         self.settings = settings or IndexSettings()
-        self.summary = IndexSummary()
-
-    @property
-    def engine(self) -> FaceEngine:
-        if self._engine is None:
-            e = self._engine_or_factory
-            self._engine = e() if callable(e) and not hasattr(e, "analyze_image") else e  # type: ignore[assignment]
-        return self._engine  # type: ignore[return-value]
 
     # -- the job ------------------------------------------------------------------------------------------
 
-    def run(self, roots: Iterable[str | os.PathLike[str]], cancel: CancelToken | None = None) -> Iterator[Progress]:
+    def run(self, roots: Iterable[str | os.PathLike[str]],
+            cancel: CancelToken | None = None) -> Generator[Progress, None, IndexSummary]:
+        """Index ``roots``: yields progress, returns the :class:`IndexSummary` (``summary = yield from run(...)``
+        or :func:`organizer.core.progress.drive`)."""
         cancel = cancel or CancelToken()
         t0 = time.monotonic()
         roots = list(dict.fromkeys(walker.normalise_root(r) for r in roots))
-        summary = self.summary = IndexSummary(roots=roots)
+        summary = IndexSummary(roots=roots)
 
         with write_sessions(self._sessions).begin() as s:
             folder_ids = repo.add_folders(s, roots)
             known = repo.known_media(s)
+            stale = repo.stale_analysis(s, self.settings.analysis_id) if self.settings.analysis_id else set()
 
         found = []
         walk_errors: list[tuple[str, str]] = []
         for f in walker.walk(roots, walk_errors):
             found.append(f)
             if len(found) % 1000 == 0:
-                yield Progress("scan", len(found), 0, f.path)
+                yield Progress(Phase.SCAN, len(found), 0, f.path)
                 if cancel.cancelled:
                     break
         summary.found = len(found)
         summary.errors.extend(walk_errors)
         p = plan(found, known, roots)
+        if stale:
+            # analyzed by another model or calibration: analyzed again, like a changed file
+            by_path = {f.path: f for f in found}
+            p.changed += [(by_path[k.path], k) for k in p.unchanged if k.id in stale]
+            p.unchanged = [k for k in p.unchanged if k.id not in stale]
+            summary.reanalyzed = sum(k.id in stale for _f, k in p.changed)
         summary.unchanged, summary.changed, summary.missing = len(p.unchanged), len(p.changed), len(p.missing)
 
         writer = DbWriter(write_sessions(self._sessions), self.settings.commit_every, self.settings.commit_interval_s)
         writer.start()
         try:
             if not cancel.cancelled:
-                self._apply_moves_and_missing(p, known, folder_ids, writer)
+                self._apply_moves_and_missing(p, known, folder_ids, writer, summary)
                 summary.new = len(p.new)
                 to_do = [(f, folder_ids.get(self._root_of(f.path, roots))) for f in p.new]
                 to_do += [(f, folder_ids.get(self._root_of(f.path, roots))) for f, _k in p.changed]
                 summary.scan_seconds = time.monotonic() - t0
-                yield Progress("analyse", 0, len(to_do))
-                yield from self._analyse(to_do, writer, cancel)
+                yield Progress(Phase.ANALYZE, 0, len(to_do))
+                yield from self._analyze(to_do, writer, cancel, summary)
             if not cancel.cancelled:
                 def finish(s) -> None:
                     for fid in set(folder_ids.values()):
@@ -329,16 +219,15 @@ class IndexService:
             writer.close()
         summary.cancelled = cancel.cancelled
         summary.seconds = time.monotonic() - t0
-        yield Progress("done", summary.analysed, summary.analysed, None, summary.faces, len(summary.errors))
+        yield Progress(Phase.DONE, summary.analyzed, summary.analyzed, None, summary.faces, len(summary.errors))
+        return summary
 
     @staticmethod
     def _root_of(path: str, roots: Sequence[str]) -> str:
-        from organizer.scan.planner import is_under
-
         return next((r for r in roots if is_under(path, r)), roots[0])
 
     def _apply_moves_and_missing(self, p: Plan, known: dict[str, KnownMedia], folder_ids: dict[str, int],
-                                 writer: DbWriter) -> None:
+                                 writer: DbWriter, summary: IndexSummary) -> None:
         # Candidates for a move: files missing now or before. Only new files of the same size are fingerprinted.
         gone = {k.id: k for k in p.missing}
         gone.update({k.id: k for k in known.values() if k.status == "missing"})
@@ -363,22 +252,26 @@ class IndexService:
                 still_new.append(f)
                 continue
             moved_ids.add(match.id)
-            fid = folder_ids.get(self._root_of(f.path, self.summary.roots))
+            fid = folder_ids.get(self._root_of(f.path, summary.roots))
             writer.submit(lambda s, i=match.id, f=f, fid=fid: repo.move(s, i, f.path, f.mtime_ns, fid))
         p.new = still_new
-        self.summary.moved = len(moved_ids)
+        summary.moved = len(moved_ids)
         missing_ids = [k.id for k in p.missing if k.id not in moved_ids]
-        self.summary.missing = len(missing_ids)
+        summary.missing = len(missing_ids)
         if missing_ids:
             writer.submit(lambda s: repo.mark_missing(s, missing_ids))
         for _f, k in p.returned:
             writer.submit(lambda s, i=k.id: repo.restore(s, i))
 
-    def _analyse(self, to_do, writer: DbWriter, cancel: CancelToken) -> Iterator[Progress]:
-        summary = self.summary
+    def _analyze(self, to_do: list[tuple[walker.FoundFile, int | None]], writer: DbWriter, cancel: CancelToken,
+                 summary: IndexSummary) -> Iterator[Progress]:
         if not to_do:
             return
-        engine = self.engine
+        engine = self._make_engine()
+        analysis = Analysis(engine.embedding_model, engine.analysis_id)
+        if self.settings.analysis_id is not None and analysis.analysis_id != self.settings.analysis_id:
+            log.warning("The face engine's analysis %s is not the one planned for (%s)", analysis.analysis_id,
+                        self.settings.analysis_id)
         videos = VideoReader(self.settings.isolate_videos, self.settings.video_timeout_s)
         pool = ThreadPoolExecutor(max_workers=max(1, self.settings.decode_workers), thread_name_prefix="decode")
         pending: list[Future[_Prepared]] = []
@@ -407,15 +300,15 @@ class IndexService:
                         rec.error, rec.faces, rec.tracks = f"analysis failed: {e}", [], []
                 if rec.error:
                     summary.errors.append((rec.path, rec.error))
-                writer.submit(_write_media(rec, engine.model_id))
+                writer.submit(write_media(rec, analysis))
                 done += 1
-                summary.analysed = done
+                summary.analyzed = done
                 summary.faces += len(rec.faces)
                 if rec.kind == "video":
                     summary.videos += 1
                 else:
                     summary.photos += 1
-                yield Progress("analyse", done, len(to_do), rec.path, summary.faces, len(summary.errors))
+                yield Progress(Phase.ANALYZE, done, len(to_do), rec.path, summary.faces, len(summary.errors))
         finally:
             for f in pending:
                 f.cancel()
@@ -431,7 +324,7 @@ class IndexService:
                 data = read_bytes(f.path)
                 rec.size = len(data)
                 rec.fingerprint = fingerprint_bytes(data)
-                rec.taken = dates.exif_taken_at(data)
+                rec.taken = dates.exif_taken_at(data) or dates.xmp_taken_at(data)
                 header = probe(data)
                 rec.width, rec.height, rec.orientation = header.width, header.height, header.orientation
                 out.images.append((None, decode(data, min_side=crop_side, header=header)))
@@ -453,7 +346,7 @@ class IndexService:
             log.exception("Unexpected error reading %s", f.path)
             rec.error = f"cannot read: {e}"
         if rec.taken is None:
-            rec.taken = dates.file_taken_at(f.mtime_ns)
+            rec.taken = dates.fallback_taken_at(f.path, f.mtime_ns)
         return out
 
     def _infer(self, prepared: _Prepared, engine: FaceEngine) -> None:
@@ -461,7 +354,7 @@ class IndexService:
         side = self.settings.thumb_side
         for t, image in prepared.images:
             for face in engine.analyze_image(image):
-                rec.faces.append(FaceRecord(face, t, _thumbnail(image, face, side)))
+                rec.faces.append(FaceRecord(face, t, thumbnail(image, face, side)))
         if rec.kind == "video" and rec.faces:
             emb = np.stack([np.asarray(fr.face.attributes.embedding, np.float32) for fr in rec.faces])
             tracks = group_clip([fr.frame_s or 0.0 for fr in rec.faces], emb, self.settings.track_threshold)
@@ -469,3 +362,13 @@ class IndexService:
                 for i in tr.members:
                     rec.faces[i].track = ti
                 rec.tracks.append((tr.embedding, tr.members))
+
+
+def library_indexer(sessions: sessionmaker[Session], frames: FramePolicy,
+                    engine: Callable[[], FaceEngine] | None = None) -> IndexService:
+    """The indexer the app and the CLI use: the real engine (loaded on first need), the library's video
+    sampling, and every file analyzed by another model or calibration analyzed again."""
+    from organizer.vision import engine as vision_engine
+
+    return IndexService(sessions, engine or vision_engine.load_engine,
+                        IndexSettings(frames=frames, analysis_id=vision_engine.current_analysis_id()))

@@ -31,21 +31,26 @@ def read_video_frames_in_worker(path: str, policy: FramePolicy) -> VideoFrames:
 
 
 class VideoReader:
-    """Reads videos in a worker process that is replaced when it crashes or hangs."""
+    """Reads videos in a worker process that is replaced when it crashes or hangs.
 
-    def __init__(self, isolate: bool, timeout_s: float) -> None:
+    ``read`` is what the worker runs (a module-level function, so the spawned process can import it).
+    """
+
+    def __init__(self, isolate: bool, timeout_s: float,
+                 read: Callable[[str, FramePolicy], VideoFrames] = read_video_frames_in_worker) -> None:
         self._isolate = isolate
         self._timeout = timeout_s
+        self._read = read
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def read(self, path: str, policy: FramePolicy) -> VideoFrames:
         if not self._isolate:
-            return read_video(path, policy)
+            return self._read(path, policy)
         with self._lock:  # one video at a time: FFmpeg already uses both cores when decoding
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-            fut = self._pool.submit(read_video_frames_in_worker, path, policy)
+            fut = self._pool.submit(self._read, path, policy)
             try:
                 return fut.result(timeout=self._timeout)
             except BrokenProcessPool as e:

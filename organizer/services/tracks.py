@@ -22,22 +22,22 @@ class Track:
     embedding: NDArray[np.float32]
 
 
-def group_clip(frame_ids: Sequence[int], embeddings: NDArray[np.float32],
+def group_clip(frame_times: Sequence[float], embeddings: NDArray[np.float32],
                threshold: float = TRACK_THRESHOLD) -> list[Track]:
     """Greedy online grouping in frame order: each face joins the most similar track not yet used in its
     frame (two faces of one frame are two people), or starts a new one.
 
     Args:
-        frame_ids: the frame (e.g. its index or time) of each face.
+        frame_times: the time of each face's frame in the clip, in seconds.
         embeddings: ``[n, d]`` L2-normalised embeddings.
     """
-    order = sorted(range(len(frame_ids)), key=lambda i: frame_ids[i])
+    order = sorted(range(len(frame_times)), key=lambda i: frame_times[i])
     sums: list[NDArray[np.float64]] = []
     members: list[list[int]] = []
     used_in_frame: dict[object, set[int]] = {}
     for i in order:
         e = embeddings[i].astype(np.float64)
-        used = used_in_frame.setdefault(frame_ids[i], set())
+        used = used_in_frame.setdefault(frame_times[i], set())
         best, best_sim = -1, threshold
         for t, s in enumerate(sums):
             if t in used:

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Undoable hand edits: each wraps one PeopleService edit and its EditResult."""
+"""Undoable hand edits: each wraps one PersonEdits edit and its EditResult."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from organizer.services.people_service import EditResult
-from organizer.services.people_service import PeopleService
+from organizer.services.person_edits import EditResult
+from organizer.services.person_edits import PersonEdits
 
 
 class EditCommand(QUndoCommand):
@@ -17,10 +17,10 @@ class EditCommand(QUndoCommand):
     The first application happens before the push so that a refused edit (an exception) never enters the stack.
     """
 
-    def __init__(self, text: str, people: PeopleService, apply: Callable[[], EditResult], first: EditResult,
+    def __init__(self, text: str, edits: PersonEdits, apply: Callable[[], EditResult], first: EditResult,
                  changed: Callable[[EditResult | None], None]) -> None:
         super().__init__(text)
-        self._people = people
+        self._edits = edits
         self._apply = apply
         self.result: EditResult = first
         self._changed = changed
@@ -33,5 +33,5 @@ class EditCommand(QUndoCommand):
         self._changed(self.result)
 
     def undo(self) -> None:
-        self._people.undo(self.result)
+        self._edits.undo(self.result)
         self._changed(None)

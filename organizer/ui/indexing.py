@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The indexing run of the main window: one run at a time, paths queued behind it, and its status bar controls.
 
-The status bar shows the progress (files done / total), the file being analysed, faces and errors found so far
+The status bar shows the progress (files done / total), the file being analyzed, faces and errors found so far
 and an ETA, with Pause/Resume and Cancel buttons. The window decides what happens around a run (live clustering,
 the errors panel, the next queued paths) through the ``started`` and ``finished`` signals.
 """
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QStatusBar
 
 from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
+from organizer.core.vocabulary import Phase
 from organizer.ui.workers import GeneratorWorker
 from organizer.ui.workers import Pools
 
@@ -44,6 +45,7 @@ class IndexingController(QObject):
         self._make_run = make_run
         self.status_label = status_label
         self._worker: GeneratorWorker | None = None
+        self._failure: str | None = None
         self._queue: list[str] = []
         self._t0 = 0.0
         self._last_status = 0.0
@@ -62,6 +64,11 @@ class IndexingController(QObject):
     def running(self) -> bool:
         return self._worker is not None
 
+    @property
+    def worker(self) -> GeneratorWorker | None:
+        """The running job's worker (its pause and cancel state), or None."""
+        return self._worker
+
     def start(self, paths: list[str]) -> None:
         """Starts a run over ``paths`` (existing, absolute), or queues them behind the running one."""
         if self._worker is not None:
@@ -69,9 +76,10 @@ class IndexingController(QObject):
             return
         w = GeneratorWorker(self._make_run(paths))
         w.signals.progressed.connect(self._progressed)
-        w.signals.failed.connect(lambda e: self.status_label.setText(f"Indexing failed: {e}"))
+        w.signals.failed.connect(self._failed)
         w.signals.finished.connect(self._finished)
         self._worker = w
+        self._failure = None
         self._t0 = time.monotonic()
         self.faces_seen = 0
         self.started.emit()
@@ -90,12 +98,12 @@ class IndexingController(QObject):
         self.faces_seen = p.faces
         now = time.monotonic()
         # Progress can arrive hundreds of times a second; repaint the status at most 10 times a second.
-        if now - self._last_status < 0.1 and p.done != p.total and p.phase != "done":
+        if now - self._last_status < 0.1 and p.done != p.total and p.phase != Phase.DONE:
             return
         self._last_status = now
-        if p.phase == "scan":
+        if p.phase == Phase.SCAN:
             self.status_label.setText(f"Scanning: {p.done} files found")
-        elif p.phase == "analyse":
+        elif p.phase == Phase.ANALYZE:
             if p.done == 0:
                 self._t0 = now
             self.progress.setRange(0, max(1, p.total))
@@ -105,7 +113,7 @@ class IndexingController(QObject):
             eta = (p.total - p.done) / rate if rate > 0 else 0
             name = os.path.basename(p.path) if p.path else ""
             if self._worker is not None and self._worker.paused:
-                return  # the file that was being analysed when Pause was pressed: keep saying "Paused"
+                return  # the file that was being analyzed when Pause was pressed: keep saying "Paused"
             self.status_label.setText(f"Indexing {name}   {p.faces} faces, {p.errors} errors   "
                                       f"ETA {int(eta // 60)}:{int(eta % 60):02d}")
 
@@ -128,11 +136,15 @@ class IndexingController(QObject):
             self._worker.cancel()
             self.status_label.setText("Stopping after the current file…")
 
+    def _failed(self, e: BaseException) -> None:
+        self._failure = f"Indexing failed: {e}"  # kept in the label when the run ends (logged by the worker)
+        self.status_label.setText(self._failure)
+
     def _finished(self) -> None:
         w, self._worker = self._worker, None
         self.pause_button.setChecked(False)
         for b in (self.progress, self.pause_button, self.cancel_button):
             b.hide()
         cancelled = w is not None and w.cancel_token.cancelled
-        self.status_label.setText("Indexing stopped" if cancelled else "Indexing finished")
+        self.status_label.setText(self._failure or ("Indexing stopped" if cancelled else "Indexing finished"))
         self.finished.emit()

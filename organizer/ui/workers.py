@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
@@ -20,8 +21,16 @@ from PySide6.QtCore import QThreadPool
 from PySide6.QtCore import Signal
 
 from organizer.core.progress import CancelToken
+from organizer.db.engine import is_database_locked
 
 log = logging.getLogger(__name__)
+
+
+def _log_failure(what: str, e: BaseException) -> None:
+    if is_database_locked(e):
+        log.warning("%s: %s (nothing written)", what, e)
+    else:
+        log.error("%s: %s", what, e, exc_info=e)
 
 
 class WorkerSignals(QObject):
@@ -48,7 +57,7 @@ class FunctionWorker(QRunnable):
         try:
             result = self._fn()
         except Exception as e:
-            log.exception("Background task failed")
+            _log_failure("Background task failed", e)
             self.signals.failed.emit(e)
         else:
             self.signals.succeeded.emit(result)
@@ -70,6 +79,8 @@ class GeneratorWorker(QRunnable):
         self.cancel_token = CancelToken()
         self._running = threading.Event()
         self._running.set()
+        #: How many times (every 0.1 s) the job has found itself held by a pause, between two items.
+        self.holds = 0
         self.signals = WorkerSignals()
 
     @property
@@ -92,10 +103,11 @@ class GeneratorWorker(QRunnable):
             for item in gen:
                 self.signals.progressed.emit(item)
                 while not self._running.wait(0.1):
+                    self.holds += 1
                     if self.cancel_token.cancelled:
                         break
         except Exception as e:
-            log.warning("Background job failed: %s", e, exc_info=log.isEnabledFor(logging.DEBUG))
+            _log_failure("Background job failed", e)
             self.signals.failed.emit(e)
         else:
             self.signals.succeeded.emit(None)
@@ -139,13 +151,17 @@ class Pools:
         self.start(pool, w)
         return w
 
-    def busy(self) -> bool:
-        return bool(self._alive)
-
-    def wait(self, ms: int = 30_000) -> None:
-        """Cancels generator jobs and waits for every pool (on exit)."""
+    def cancel(self) -> None:
+        """Cancels every running generator job (indexing, clustering); each stops at its next check."""
         for w in list(self._alive):
             if isinstance(w, GeneratorWorker):
                 w.cancel()
+
+    def wait(self, ms: int = 30_000) -> bool:
+        """Cancels generator jobs and waits up to ``ms`` for every pool; True when all of them are done."""
+        self.cancel()
+        deadline = time.monotonic() + ms / 1000
+        done = True
         for p in (self.index, self.db, self.io):
-            p.waitForDone(ms)
+            done = p.waitForDone(max(0, int((deadline - time.monotonic()) * 1000))) and done
+        return done

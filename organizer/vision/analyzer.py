@@ -84,7 +84,7 @@ class FaceAnalyzer:
     def analyze_image(self, image: DecodedImage) -> list[Face]:
         """Detect and describe every face; boxes in pixels of the full-resolution upright image."""
         dets = self.detect(image)
-        attrs = self.network.analyse(image.pixels, [d.box for d in dets])
+        attrs = self.network.analyze(image.pixels, [d.box for d in dets])
         to_full = 1.0 / image.scale
         return [Face(detection=_scale_detection(d, to_full), attributes=a) for d, a in zip(dets, attrs, strict=True)]
 

@@ -118,7 +118,7 @@ class FaceresNetwork:
             return (np.zeros((0, EMBEDDING_DIM), np.float32), np.zeros(0, np.float32), np.zeros((0, 100), np.float32))
         return np.concatenate(feats), np.concatenate(males), np.concatenate(ages)
 
-    def analyse_crops(self, crops: NDArray[np.uint8]) -> list[FaceAttributes]:
+    def analyze_crops(self, crops: NDArray[np.uint8]) -> list[FaceAttributes]:
         """Identity, gender and age for each RGB crop ``[n, 224, 224, 3]``."""
         feats, p_male, age_probs = self.raw(crops)
         if self.settings.flip and len(crops):
@@ -138,9 +138,9 @@ class FaceresNetwork:
             for i in range(len(emb))
         ]
 
-    def analyse(self, image: NDArray[np.uint8], boxes: Sequence[Box]) -> list[FaceAttributes]:
-        """Crop each box out of the RGB image and analyse the crops."""
+    def analyze(self, image: NDArray[np.uint8], boxes: Sequence[Box]) -> list[FaceAttributes]:
+        """Crop each box out of the RGB image and analyze the crops."""
         if not boxes:
             return []
         crops = np.stack([crop_face(image, b, self.settings.margin) for b in boxes])
-        return self.analyse_crops(crops)
+        return self.analyze_crops(crops)

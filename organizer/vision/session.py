@@ -24,8 +24,8 @@ class RuntimeOptions:
     """How to run the models.
 
     Attributes:
-        intra_op_threads: threads inside one operator. 0 means one per physical core as ORT counts them;
-            a laptop indexing in the background is better served by a fixed, small number.
+        intra_op_threads: threads inside one operator. 0 means one per logical core (``os.cpu_count()``), at
+            most 4: a laptop indexing in the background is better served by a small number.
         use_gpu: allow GPU providers when the installed onnxruntime has them.
     """
 

@@ -61,7 +61,7 @@ def test_augmentation_helps_clustering_of_a_noisy_person_set():
     base = ClusterParams(centre=False, age_weight=0.0, min_faces=1, min_span_days=0.0, threshold=0.9)
     plain = cluster_faces(ClusterInput(x), ClusterParams(**{**_fields(base), "neighbours": 0}))
     aug = cluster_faces(ClusterInput(x), base)
-    from organizer.cluster import bcubed
+    from devtools.metrics import bcubed
 
     assert bcubed(y, aug.labels)[2] > bcubed(y, plain.labels)[2]
 

@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
+from devtools.metrics import bcubed
+from devtools.metrics import clusters_per_class
 from organizer.cluster import age_at
-from organizer.cluster import bcubed
-from organizer.cluster import clusters_per_class
 from organizer.cluster import face_birth_year
 from organizer.cluster import fuse_birth_year
 from organizer.cluster import fuse_gender

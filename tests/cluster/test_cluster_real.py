@@ -11,9 +11,9 @@ import collections
 import numpy as np
 import pytest
 
+from devtools.metrics import bcubed
 from organizer.cluster import ClusterInput
 from organizer.cluster import ClusterParams
-from organizer.cluster import bcubed
 from organizer.cluster import cluster_faces
 
 N_IDENTITIES = 14

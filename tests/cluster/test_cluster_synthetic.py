@@ -9,17 +9,17 @@ from scipy.cluster.hierarchy import fcluster
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
+from devtools.metrics import bcubed
+from devtools.synthetic import make_synthetic
 from organizer.cluster import UNSORTED
 from organizer.cluster import ClusterInput
 from organizer.cluster import ClusterParams
 from organizer.cluster import PersonProfile
 from organizer.cluster import assign_to_persons
-from organizer.cluster import bcubed
 from organizer.cluster import cluster_faces
 from organizer.cluster.distance import age_table
 from organizer.cluster.distance import pairwise_distances
 from organizer.cluster.linkage import dense_average_linkage
-from organizer.cluster.synthetic import make_synthetic
 
 # No centring, no age term, no rules unless a test asks: the synthetic data has no common mean to remove.
 PLAIN = ClusterParams(threshold=0.9, centre=False, neighbours=0, age_weight=0.0, min_faces=1, min_span_days=0.0)

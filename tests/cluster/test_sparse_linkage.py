@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from devtools.metrics import bcubed
+from devtools.synthetic import make_synthetic
 from organizer.cluster import ClusterInput
 from organizer.cluster import ClusterParams
-from organizer.cluster import bcubed
 from organizer.cluster import cluster_faces
 from organizer.cluster.knn import pairs_within
-from organizer.cluster.synthetic import make_synthetic
 
 BASE = ClusterParams(threshold=0.9, centre=False, neighbours=0, age_weight=0.1, current_year=2025, min_faces=1,
                      min_span_days=0.0)

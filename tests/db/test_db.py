@@ -152,3 +152,14 @@ def test_add_folders_parent_and_duplicate(tmp_path):
         parent = repo.add_folders(s, ["/p/x"])
         assert repo.folder_paths(s) == ["/p/x"]
         assert parent["/p/x"] != a["/p/x/a"]
+
+
+def test_known_media_statuses_are_the_shared_enum(tmp_path):
+    _, sessions = open_library(tmp_path / "lib.sqlite")
+    with sessions.begin() as s:
+        _add_photo(s, "/p/a.jpg")
+        _add_photo(s, "/p/gone.jpg", status=MediaStatus.MISSING)
+    with sessions() as s:
+        known = repo.known_media(s)
+    assert {p: k.status for p, k in known.items()} == {"/p/a.jpg": "ok", "/p/gone.jpg": "missing"}
+    assert all(type(k.status) is MediaStatus for k in known.values())

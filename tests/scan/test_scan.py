@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+from organizer.core.vocabulary import MediaKind
+from organizer.core.vocabulary import MediaStatus
 from organizer.scan import walker
 from organizer.scan.fingerprint import fingerprint_bytes
 from organizer.scan.fingerprint import fingerprint_path
@@ -61,15 +63,16 @@ def test_fingerprint_samples(tmp_path):
 
 def test_plan():
     F = walker.FoundFile
-    found = [F("/r/same.jpg", 10, 1, "photo"), F("/r/changed.jpg", 11, 1, "photo"), F("/r/new.jpg", 5, 1, "photo"),
-             F("/r/back.jpg", 7, 1, "photo")]
+    photo = MediaKind.PHOTO
+    found = [F("/r/same.jpg", 10, 1, photo), F("/r/changed.jpg", 11, 1, photo), F("/r/new.jpg", 5, 1, photo),
+             F("/r/back.jpg", 7, 1, photo)]
     known = {
-        "/r/same.jpg": KnownMedia(1, "/r/same.jpg", 10, 1, "ok"),
-        "/r/changed.jpg": KnownMedia(2, "/r/changed.jpg", 10, 1, "ok"),
-        "/r/gone.jpg": KnownMedia(3, "/r/gone.jpg", 10, 1, "ok"),
-        "/r/back.jpg": KnownMedia(4, "/r/back.jpg", 7, 1, "missing"),
-        "/other/x.jpg": KnownMedia(5, "/other/x.jpg", 1, 1, "ok"),
-        "/r2/y.jpg": KnownMedia(6, "/r2/y.jpg", 1, 1, "ok"),
+        "/r/same.jpg": KnownMedia(1, "/r/same.jpg", 10, 1, MediaStatus.OK),
+        "/r/changed.jpg": KnownMedia(2, "/r/changed.jpg", 10, 1, MediaStatus.OK),
+        "/r/gone.jpg": KnownMedia(3, "/r/gone.jpg", 10, 1, MediaStatus.OK),
+        "/r/back.jpg": KnownMedia(4, "/r/back.jpg", 7, 1, MediaStatus.MISSING),
+        "/other/x.jpg": KnownMedia(5, "/other/x.jpg", 1, 1, MediaStatus.OK),
+        "/r2/y.jpg": KnownMedia(6, "/r2/y.jpg", 1, 1, MediaStatus.OK),
     }
     p = plan(found, known, ["/r"])
     assert [k.id for k in p.unchanged] == [1]
@@ -77,4 +80,3 @@ def test_plan():
     assert [f.path for f in p.new] == ["/r/new.jpg"]
     assert [k.id for k in p.missing] == [3]       # /r2 is not under /r
     assert [k.id for _, k in p.returned] == [4]
-    assert p.to_analyse == 2

@@ -21,7 +21,8 @@ from organizer.media.decode import DecodedImage
 class FakeEngine:
     """One face per image, its embedding derived from the pixels (so identical images match)."""
 
-    model_id = "fake:1"
+    embedding_model = "fake:1"
+    analysis_id = "fake-analysis:1"
     crop_side = 256
 
     def __init__(self, delay_s: float = 0.0) -> None:
@@ -47,3 +48,17 @@ def write_jpeg(path, seed: int, size=(64, 48)) -> None:
     assert ok
     with open(path, "wb") as f:
         f.write(buf.tobytes())
+
+
+def misbehaving_video_reader(path, policy):
+    """Runs in the video worker process: dies on a path with "crash", hangs on one with "hang"."""
+    import os
+
+    from organizer.media.video import read_video
+
+    name = os.path.basename(path)
+    if "crash" in name:
+        os._exit(3)
+    if "hang" in name:
+        time.sleep(600)
+    return read_video(path, policy)

@@ -14,6 +14,7 @@ from organizer.services.index_service import IndexSettings
 if __name__ == "__main__":
     db, album = sys.argv[1], sys.argv[2]
     _, sessions = open_library(db)
-    service = IndexService(sessions, FakeEngine(delay_s=0.03), IndexSettings(commit_every=3, commit_interval_s=0.2))
+    service = IndexService(sessions, lambda: FakeEngine(delay_s=0.03),
+                           IndexSettings(commit_every=3, commit_interval_s=0.2))
     for _ in service.run([album]):
         pass

@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from organizer.cli.main import main as cli_main
 from organizer.core.progress import CancelToken
+from organizer.core.progress import drive
 from organizer.db.models import Face
 from organizer.db.models import Media
 from organizer.db.models import MediaStatus
@@ -39,10 +40,12 @@ HERE = Path(__file__).parent
 
 
 def index(sessions, roots, engine=None, cancel=None, **settings):
-    svc = IndexService(sessions, engine or FakeEngine(), IndexSettings(**settings))
-    events = list(svc.run([str(r) for r in roots], cancel))
+    engine = engine or FakeEngine()
+    svc = IndexService(sessions, lambda: engine, IndexSettings(**settings))
+    events = []
+    summary = drive(svc.run([str(r) for r in roots], cancel), events.append)
     assert events[-1].phase == "done"
-    return svc.summary
+    return summary
 
 
 def rows(sessions):
@@ -117,11 +120,11 @@ def test_bad_files_become_error_rows(tmp_path, library, monkeypatch):
     summary = index(library, [a])
     unreadable.chmod(0o644)
     r = rows(library)
-    assert len(r) == 11 and summary.analysed == 11
+    assert len(r) == 11 and summary.analyzed == 11
     for name in ("good.jpg", "wrong_ext.png", "bad_exif.jpg"):
         assert r[str(a / name)].status == MediaStatus.OK, r[str(a / name)].error
     expect_error = {"zero.jpg": "empty", "truncated.jpg": "truncated", "text.jpg": "not an image",
-                    "bomb.png": "too large", "broken.mp4": "", "deleted.jpg": "not found"}
+                    "bomb.png": "too large", "broken.mp4": "not a video", "deleted.jpg": "not found"}
     if os.geteuid() != 0:  # root reads anything
         expect_error["noperm.jpg"] = "permission"
     for name, words in expect_error.items():
@@ -141,7 +144,7 @@ def test_incremental_move_and_missing(tmp_path, library):
         write_jpeg(a / f"p{i}.jpg", i)
     write_jpeg(a / "sub" / "s.jpg", 10)
     first = index(library, [a])
-    assert first.analysed == 5 and first.faces == 5
+    assert first.analyzed == 5 and first.faces == 5
     with library.begin() as s:
         face = s.scalar(select(Face).join(Media).where(Media.path == str(a / "p0.jpg")))
         from organizer.db.models import DecidedBy
@@ -154,14 +157,14 @@ def test_incremental_move_and_missing(tmp_path, library):
 
     engine = FakeEngine()
     again = index(library, [a, a, a / "sub"], engine=engine)  # same folder twice, and a subfolder
-    assert (again.analysed, again.unchanged, engine.calls) == (0, 5, 0)
+    assert (again.analyzed, again.unchanged, engine.calls) == (0, 5, 0)
 
     os.rename(a / "p0.jpg", a / "sub" / "renamed.jpg")     # moved: keeps faces and person
     write_jpeg(a / "p1.jpg", 99)                            # changed content
     os.utime(a / "p1.jpg", ns=(1, 1))
     os.remove(a / "p2.jpg")                                 # removed
     third = index(library, [tmp_path])                      # the parent folder
-    assert (third.moved, third.changed, third.missing, third.analysed) == (1, 1, 1, 1)
+    assert (third.moved, third.changed, third.missing, third.analyzed) == (1, 1, 1, 1)
     r = rows(library)
     assert str(a / "p0.jpg") not in r
     moved = r[str(a / "sub" / "renamed.jpg")]
@@ -173,7 +176,7 @@ def test_incremental_move_and_missing(tmp_path, library):
     write_jpeg(a / "p2.jpg", 2)  # back again
     fourth = index(library, [a])
     assert rows(library)[str(a / "p2.jpg")].status == MediaStatus.OK
-    assert fourth.analysed == 1  # new mtime: analysed again
+    assert fourth.analyzed == 1  # new mtime: analyzed again
 
 
 def test_video_dates_and_tracks(tmp_path, library):
@@ -197,14 +200,16 @@ def test_cancel_commits_finished_work_and_resumes(tmp_path, library):
     for i in range(12):
         write_jpeg(a / f"p{i:02}.jpg", i)
     cancel = CancelToken()
-    svc = IndexService(library, FakeEngine(), IndexSettings())
-    for p in svc.run([str(a)], cancel):
-        if p.phase == "analyse" and p.done == 5:
+    svc = IndexService(library, FakeEngine, IndexSettings())
+
+    def on_progress(p):
+        if p.phase == "analyze" and p.done == 5:
             cancel.cancel()
-    assert svc.summary.cancelled
+
+    assert drive(svc.run([str(a)], cancel), on_progress).cancelled
     assert len(rows(library)) == 5
     rest = index(library, [a])
-    assert rest.analysed == 7 and len(rows(library)) == 12
+    assert rest.analyzed == 7 and len(rows(library)) == 12
 
 
 @pytest.mark.slow
@@ -285,6 +290,6 @@ def test_cli_index_real_models(tmp_path, faces_dir, capsys):
         m = s.scalar(select(Media).where(Media.path == str(a / "immich_date-priority-test.jpg")))
         assert (m.date_source, m.taken_at.year) == ("exif", 2023)
     engine.dispose()
-    # Nothing changed: the re-run loads no model and analyses nothing.
+    # Nothing changed: the re-run loads no model and analyzes nothing.
     assert cli_main(["index", "--db", str(db), "--no-progress", str(a)]) == 0
-    assert "0 analysed" in capsys.readouterr().err
+    assert "0 analyzed" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from people_services import People as PeopleService
 
 from organizer.cluster import ClusterParams
 from organizer.db.models import DateSource
@@ -19,7 +20,6 @@ from organizer.db.models import Face
 from organizer.db.models import Media
 from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
-from organizer.services.people_service import PeopleService
 
 DIM = 1024
 
@@ -167,7 +167,8 @@ def test_people_json_contract(album: Album, library, tmp_path) -> None:
     lo, hi = p["birth_year_range"]
     assert lo <= p["birth_year"] <= hi
     f = p["faces"][0]
-    assert set(f) == {"id", "media", "frame_ms", "box", "taken", "age", "p_male"}
+    assert set(f) == {"id", "media", "frame_ms", "box", "taken", "taken_source", "age", "p_male"}
+    assert f["taken_source"] == "exif"
     assert f["media"].startswith("/album/") and f["frame_ms"] is None and len(f["box"]) == 4
     dt.datetime.fromisoformat(f["taken"])
 
@@ -180,3 +181,44 @@ def test_new_photo_with_two_look_alikes_gives_one_face_to_the_person(album: Albu
     list(people.recluster(incremental=True))
     owners = album.persons_by_face(people)
     assert [owners.get(f) for f in twins].count(adult.id) == 1
+
+
+@pytest.mark.parametrize("cancel_at", [0, 1, 2])
+def test_cancelled_recluster_writes_nothing(album: Album, library, cancel_at: int) -> None:
+    """Cancelled after reading the items (0), while preparing and linking them (1), or before writing (2)."""
+    from organizer.core.progress import CancelToken
+
+    people = PeopleService(library)
+    cancel = CancelToken()
+    events = []
+    for p in people.recluster(cancel):
+        events.append(p)
+        if p.done == cancel_at:
+            cancel.cancel()
+    assert len(events) == cancel_at + 1
+    assert people.list_persons() == []
+    with library() as s:
+        assert s.query(Face).filter(Face.person_id.is_not(None)).count() == 0
+    list(people.recluster())  # the same service, not cancelled, does the work
+    assert len(people.list_persons()) == 3
+
+
+def test_cli_cluster_uses_and_saves_the_library_settings(album: Album, library, tmp_path, capsys) -> None:
+    from organizer.cli.main import main as cli_main
+    from organizer.services.settings_service import SettingsService
+
+    db = str(tmp_path / "lib.sqlite")
+    assert cli_main(["cluster", "--db", db]) == 0
+    assert len(PeopleService(library).list_persons()) == 3
+    # a flag without --save applies to this run only
+    assert cli_main(["cluster", "--db", db, "--min-faces", "100"]) == 0
+    assert PeopleService(library).list_persons() == []
+    assert SettingsService(library).load().min_faces == 2
+    assert cli_main(["cluster", "--db", db]) == 0
+    assert len(PeopleService(library).list_persons()) == 3
+    # --save makes it the library's: the next plain run (or the app) keeps it
+    assert cli_main(["cluster", "--db", db, "--min-faces", "100", "--save"]) == 0
+    assert SettingsService(library).load().min_faces == 100
+    assert cli_main(["cluster", "--db", db]) == 0
+    assert PeopleService(library).list_persons() == []
+    assert "at least 100 faces" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy import select
 
-from organizer.cluster import ClusterParams
+from organizer.db.models import DateSource
 from organizer.db.models import DecidedBy
 from organizer.db.models import Face
 from organizer.db.models import LibraryFolder
@@ -19,11 +19,11 @@ from organizer.db.models import Media
 from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
-from organizer.services.browse_service import BrowseService
-from organizer.services.index_service import AnalyzerEngine
 from organizer.services.index_service import IndexService
 from organizer.services.index_service import IndexSettings
-from organizer.services.people_service import PeopleService
+from organizer.services.settings_service import LibrarySettings
+from organizer.services.settings_service import SettingsService
+from organizer.vision.engine import AnalyzerEngine
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 #: A small album: three persons with three LFW photos each, and one photo of a couple.
@@ -42,33 +42,37 @@ def qsettings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
-def make_ctx(library, qsettings, engine_factory=None):
-    from organizer.ui.main_window import AppContext
+#: The album's files share one day, so the day-span rule would leave everyone unsorted.
+TEST_SETTINGS = LibrarySettings(min_span_days=0.0, min_faces=2)
 
-    # The album's files share one day, so the day-span rule would leave everyone unsorted.
-    people = PeopleService(library, ClusterParams(min_span_days=0.0, min_faces=2))
+
+def make_ctx(library, qsettings, engine_factory=None):
+    from organizer.ui.context import AppContext
 
     def make_indexer(frames):
         return IndexService(library, engine_factory, IndexSettings(frames=frames, isolate_videos=False))
 
-    return AppContext(people=people, browse=BrowseService(library), make_indexer=make_indexer, settings=qsettings)
+    return AppContext.for_library(library, make_indexer, qsettings)
 
 
 @pytest.fixture
 def make_window(qtbot, library, qsettings):
+    """``make_window(engine_factory=None)``: a main window over the test's library (settings: TEST_SETTINGS)."""
     from organizer.ui.main_window import MainWindow
 
-    windows = []
+    SettingsService(library).save(TEST_SETTINGS)
+    pools = []
 
     def make(engine_factory=None):
         w = MainWindow(make_ctx(library, qsettings, engine_factory))
-        qtbot.addWidget(w)
-        windows.append(w)
+        # Work still running is stopped and waited for before the window closes (and the library is closed).
+        qtbot.addWidget(w, before_close_func=lambda w: w.pools.wait())
+        pools.append(w.pools)
         return w
 
     yield make
-    for w in windows:
-        w.pools.wait()
+    for p in pools:
+        p.wait()
 
 
 @pytest.fixture
@@ -109,7 +113,7 @@ def seed_persons(sessions, n_persons: int, faces_per_person: int = 2, hidden: tu
         s.flush()
         media_rows = [dict(id=k + 1, folder_id=folder.id, path=f"/synthetic/p{i}_{j}.jpg", size=1, mtime_ns=1,
                            kind=MediaKind.PHOTO, status=MediaStatus.OK, width=640, height=480,
-                           taken_at=dt.datetime(2000 + j, 1 + i % 12, 1))
+                           taken_at=dt.datetime(2000 + j, 1 + i % 12, 1), date_source=DateSource.EXIF)
                       for k, (i, j) in enumerate((i, j) for i in range(n_persons) for j in range(faces_per_person))]
         s.execute(insert(Media), media_rows)
         rows = []
@@ -142,7 +146,8 @@ def add_media(sessions, path, size: tuple[int, int], faces, kind: str = "photo",
     """
     with sessions.begin() as s:
         m = Media(path=str(path), size=1, mtime_ns=1, kind=MediaKind.VIDEO if kind == "video" else MediaKind.PHOTO,
-                  status=MediaStatus.OK, width=size[0], height=size[1], taken_at=taken)
+                  status=MediaStatus.OK, width=size[0], height=size[1], taken_at=taken,
+                  date_source=DateSource.EXIF)
         s.add(m)
         s.flush()
         rows = [Face(media_id=m.id, frame_s=t, x=b[0], y=b[1], w=b[2], h=b[3], score=0.99,

@@ -25,7 +25,7 @@ def _grid_ids(w):
 
 
 def _ready(qtbot, w, cond):
-    qtbot.waitUntil(lambda: not w._refresh_running and cond(), timeout=5000)
+    qtbot.waitUntil(lambda: not w.snapshots.running and cond(), timeout=5000)
 
 
 def test_merge_move_split_remove_with_undo_redo(make_window, qtbot, library, seed):
@@ -39,15 +39,15 @@ def test_merge_move_split_remove_with_undo_redo(make_window, qtbot, library, see
     sel = w.people_panel.view.selectionModel()
     sel.select(w.people_panel.proxy.mapFromSource(w.person_model.index(w.person_model.row_of(b), 0)),
                sel.SelectionFlag.Select)
-    w.merge_action.trigger()
+    w.edits.merge_action.trigger()
     _ready(qtbot, w, lambda: len(_grid_ids(w)) == 2)
     assert _db_person_of(library, faces[b][0]) == _db_person_of(library, faces[a][0])
-    w.undo_stack.undo()
+    w.edits.undo_stack.undo()
     _ready(qtbot, w, lambda: len(_grid_ids(w)) == 3)
     assert _db_person_of(library, faces[b][0]) == b
-    w.undo_stack.redo()
+    w.edits.undo_stack.redo()
     _ready(qtbot, w, lambda: len(_grid_ids(w)) == 2)
-    w.undo_stack.undo()
+    w.edits.undo_stack.undo()
     _ready(qtbot, w, lambda: len(_grid_ids(w)) == 3)
 
     # Move by drag & drop of faces onto a person.
@@ -58,7 +58,7 @@ def test_merge_move_split_remove_with_undo_redo(make_window, qtbot, library, see
     w.person_model.dropMimeData(md, Qt.DropAction.MoveAction, -1, -1, target)
     assert _db_person_of(library, faces[a][0]) == c
     _ready(qtbot, w, lambda: w.person_model.person(w.person_model.row_of(c)).n_faces == 3)
-    w.undo_stack.undo()
+    w.edits.undo_stack.undo()
     assert _db_person_of(library, faces[a][0]) == a
 
     # Split the selected photos of a person into a new person.
@@ -66,21 +66,21 @@ def test_merge_move_split_remove_with_undo_redo(make_window, qtbot, library, see
     qtbot.waitUntil(lambda: sorted(r.photo.face_id for r in w.photo_model.rows()) == faces[b], timeout=5000)
     w.page.view.selectionModel().select(w.photo_model.index(0, 0), sel.SelectionFlag.Select)
     face = w.page.selected_face_ids()[0]
-    w.split_action.trigger()
+    w.edits.split_action.trigger()
     _ready(qtbot, w, lambda: len(_grid_ids(w)) == 4)
     new = _db_person_of(library, face)
     assert new not in (a, b, c)
-    w.undo_stack.undo()
+    w.edits.undo_stack.undo()
     _ready(qtbot, w, lambda: len(_grid_ids(w)) == 3)
     assert _db_person_of(library, face) == b
 
     # Remove a face that is not a face: it goes to no person; undo puts it back.
-    w.remove_faces([faces[c][1]])
+    w.edits.remove_faces([faces[c][1]])
     assert _db_person_of(library, faces[c][1]) is None
     _ready(qtbot, w, lambda: w.person_model.person(w.person_model.row_of(c)).n_faces == 1)
-    w.undo_stack.undo()
+    w.edits.undo_stack.undo()
     assert _db_person_of(library, faces[c][1]) == c
-    assert w.undo_stack.canRedo()
+    assert w.edits.undo_stack.canRedo()
 
 
 def test_rename_inline_and_hide(make_window, qtbot, library, seed):
@@ -96,23 +96,23 @@ def test_rename_inline_and_hide(make_window, qtbot, library, seed):
     w.people_panel.filter_edit.setText("grand")
     assert w.people_panel.proxy.rowCount() == 1
     w.people_panel.filter_edit.clear()
-    w.undo_stack.undo()
+    w.edits.undo_stack.undo()
     with library() as s:
         assert s.get(Person, a).name is None
-    w.undo_stack.redo()
+    w.edits.undo_stack.redo()
     with library() as s:
         assert s.get(Person, a).name == "Grandma"
 
     # Hide: gone from the grid unless "Show hidden"; undo shows it again.
     w.people_panel.select_person(b)
-    w.hide_action.trigger()
+    w.edits.hide_action.trigger()
     _ready(qtbot, w, lambda: b not in _grid_ids(w))
     with library() as s:
         assert s.get(Person, b).hidden
     w.people_panel.hidden_check.setChecked(True)
     _ready(qtbot, w, lambda: b in _grid_ids(w))
     w.people_panel.hidden_check.setChecked(False)
-    w.undo_stack.undo()
+    w.edits.undo_stack.undo()
     _ready(qtbot, w, lambda: b in _grid_ids(w))
     with library() as s:
         assert not s.get(Person, b).hidden
@@ -144,3 +144,26 @@ def test_chart_click_opens_the_right_person(make_window, qtbot, library, seed):
     if shared:
         w.chart.open_segment(shared[0])
         assert w.chart.combo.count() == len(shared[0].person_ids) + 1
+
+
+def test_a_full_recluster_keeps_the_edits_and_says_they_can_no_longer_be_undone(make_window, qtbot, library, seed):
+    from organizer.ui.edit_actions import HISTORY_CLEARED
+
+    faces = seed(library, 2, faces_per_person=2)
+    a, _b = sorted(faces)
+    w = make_window()
+    _ready(qtbot, w, lambda: len(_grid_ids(w)) == 2)
+    assert "can no longer be undone" in w.recluster_action.statusTip()
+    w.edits.rename(a, "Grandma")
+    assert w.edits.undo_stack.canUndo()
+    w.ctx.clustering.recluster = lambda params, cancel=None, incremental=False: iter(())  # writes nothing
+    with qtbot.waitSignal(w.clustering.clustered, timeout=5000):
+        w.recluster_action.trigger()
+    assert not w.edits.undo_stack.canUndo()
+    assert w.status_label.text() == HISTORY_CLEARED
+    with library() as s:
+        assert s.get(Person, a).name == "Grandma"  # the edit itself is kept
+    # With nothing to undo, a Re-cluster simply says that persons were updated.
+    with qtbot.waitSignal(w.clustering.clustered, timeout=5000):
+        w.recluster_action.trigger()
+    assert w.status_label.text() == "Persons updated"

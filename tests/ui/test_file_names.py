@@ -66,7 +66,8 @@ def test_photo_with_non_utf8_name_previews_and_opens(qtbot, odd_dir, library, bu
 
 
 class NoFaces:
-    model_id = "fake:none"
+    embedding_model = "fake:none"
+    analysis_id = "fake-analysis:none"
     crop_side = 64
 
     def analyze_image(self, image) -> list:

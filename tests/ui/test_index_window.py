@@ -36,7 +36,7 @@ def test_drop_folder_indexes_and_persons_appear(make_window, qtbot, album, analy
     w = make_window(lambda: analyzer_engine)
     w.resize(1280, 820)
     w.show()
-    qtbot.waitUntil(lambda: not w._refresh_running, timeout=5000)
+    qtbot.waitUntil(lambda: not w.snapshots.running, timeout=5000)
     assert w.stack.currentWidget() is w.empty  # empty state: "Drop folders with photos and videos here"
     with qtbot.waitSignal(w.indexing_finished, timeout=120_000):
         _drop(w, [album])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from organizer.services.browse_service import BrowseService
-from organizer.services.people_service import PeopleService
+from organizer.services.person_queries import PersonQueries
 from organizer.ui.models.person_model import PersonFilterProxy
 from organizer.ui.models.person_model import PersonGridModel
 from organizer.ui.models.person_model import Role
@@ -22,7 +22,7 @@ def test_person_model_passes_modeltester(qtmodeltester, qtbot, library, seed):
     pools = Pools()
     thumbs = ThumbnailCache(BrowseService(library), pools)
     model = PersonGridModel(thumbs)
-    persons = PeopleService(library).list_persons()
+    persons = PersonQueries(library).list_persons()
     model.set_persons(persons, unsorted_faces=3)
     qtmodeltester.check(model)
     assert model.rowCount() == 13
@@ -63,10 +63,10 @@ def test_photo_model_passes_modeltester(qtmodeltester, library, seed):
 def test_people_grid_with_5000_persons(qtbot, library):
     """5 000 persons into the model, painted, sorted and filtered (bench/people_grid.py times it).
 
-    Loading the summaries runs on the io pool (``PeopleService.list_persons``); bench/people_grid.py measures
+    Loading the summaries runs on the io pool (``PersonQueries.list_persons``); bench/people_grid.py measures
     the whole path from a populated database.
     """
-    from organizer.services.people_service import PersonSummary
+    from organizer.services.person_queries import PersonSummary
     from organizer.ui.views.person_grid import PeoplePanel
 
     persons = [PersonSummary(i, f"Name {i}" if i % 3 else None, False, "male" if i % 2 else "female", 0.5,

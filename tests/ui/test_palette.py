@@ -29,7 +29,7 @@ def test_people_grid_and_chart_follow_a_dark_palette(make_window, qtbot, library
     w.people_panel.hidden_check.setChecked(True)
     w.resize(1000, 700)
     w.show()
-    qtbot.waitUntil(lambda: not w._refresh_running and w.person_model.rowCount() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: not w.snapshots.running and w.person_model.rowCount() == 3, timeout=5000)
     view, delegate = w.people_panel.view, w.people_panel.view.delegate
     shown = w.people_panel.proxy.index(0, 0)
     hidden = next(w.people_panel.proxy.index(r, 0) for r in range(3)

@@ -123,8 +123,8 @@ def test_double_click_opens_viewer_with_every_face_and_name(make_window, qtbot, 
     rect = view.visualRect(w.photo_model.index(0, 0))
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: w.viewer is not None and w.viewer.isVisible(), timeout=3000)
-    v = w.viewer
+    qtbot.waitUntil(lambda: w.browser.viewer is not None and w.browser.viewer.isVisible(), timeout=3000)
+    v = w.browser.viewer
     qtbot.waitUntil(lambda: not v.loading, timeout=5000)  # decoded on the io pool
     assert sorted(f.name or f"Person {f.person_id}" for f in v.faces) == sorted(["Alice", f"Person {someone}"])
     img = v.label.pixmap().toImage()
@@ -146,9 +146,9 @@ def test_removed_non_faces_are_not_listed_as_unsorted(make_window, qtbot, librar
     with library.begin() as s:  # one face the clustering left in no person
         s.execute(update(Face).where(Face.id == faces[b][0]).values(person_id=None))
     w = make_window()
-    qtbot.waitUntil(lambda: not w._refresh_running and w.person_model.row_of(UNSORTED_ID) == 0, timeout=5000)
-    w.remove_faces([faces[a][1]])  # "not a face": in no person, but not unsorted either
-    qtbot.waitUntil(lambda: not w._refresh_running, timeout=5000)
+    qtbot.waitUntil(lambda: not w.snapshots.running and w.person_model.row_of(UNSORTED_ID) == 0, timeout=5000)
+    w.edits.remove_faces([faces[a][1]])  # "not a face": in no person, but not unsorted either
+    qtbot.waitUntil(lambda: not w.snapshots.running, timeout=5000)
     assert w.person_model.index(0, 0).data(Qt.ItemDataRole.DisplayRole) == "Unsorted faces\n1 face"
     w.people_panel.select_person(UNSORTED_ID)
     qtbot.waitUntil(lambda: w.photo_model.rowCount() > 0, timeout=5000)
@@ -185,7 +185,7 @@ def test_viewer_opens_at_once_and_decodes_off_the_gui_thread(make_window, qtbot,
 
     monkeypatch.setattr(viewer_mod, "load_image", slow)
     t0 = time.perf_counter()
-    v = w.open_photo(photo)
+    v = w.browser.open_photo(photo)
     assert time.perf_counter() - t0 < 0.3, "the window does not wait for the decode"
     assert v.isVisible() and v.loading and v.label.text() == LOADING_TEXT
     with qtbot.waitSignal(v.loaded, timeout=5000):
@@ -200,7 +200,7 @@ def test_viewer_opens_at_once_and_decodes_off_the_gui_thread(make_window, qtbot,
 def test_viewer_shows_why_a_file_cannot_be_shown(make_window, qtbot, library, tmp_path, build):
     w, photo = _one_photo(make_window, qtbot, library, tmp_path, build)
     (tmp_path / "one.jpg").unlink()
-    v = w.open_photo(photo)
+    v = w.browser.open_photo(photo)
     qtbot.waitUntil(lambda: not v.loading, timeout=5000)
     assert "cannot be shown" in v.label.text() and "file not found" in v.label.text()
     v.close()
@@ -220,7 +220,7 @@ def test_viewer_closed_before_its_picture_arrives(make_window, qtbot, library, t
     real_show = viewer_mod.PhotoViewer.show_result
     monkeypatch.setattr(viewer_mod.PhotoViewer, "show_result",
                         lambda self, r: (delivered.append(r), real_show(self, r)))
-    v = w.open_photo(photo)
+    v = w.browser.open_photo(photo)
     v.close()  # WA_DeleteOnClose: deleted on the next event loop pass
     qtbot.waitUntil(lambda: not shiboken6.isValid(v), timeout=3000)
     gate.set()
@@ -229,7 +229,7 @@ def test_viewer_closed_before_its_picture_arrives(make_window, qtbot, library, t
     assert delivered == []
     # A viewer closed but not deleted drops it too.
     gate.clear()
-    v2 = w.open_photo(photo)
+    v2 = w.browser.open_photo(photo)
     v2.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     v2.close()
     gate.set()

@@ -19,8 +19,11 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine
 from sqlalchemy import text
 
+from organizer.core.errors import LibraryTooNewError
+from organizer.core.errors import NotALibraryError
 from organizer.db.migrations import v001_initial
 from organizer.db.migrations import v002_person_summary_index
+from organizer.db.migrations import v003_library_settings
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +38,19 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(v001_initial.VERSION, "initial", v001_initial.upgrade),
     Migration(v002_person_summary_index.VERSION, "person summary index", v002_person_summary_index.upgrade),
+    Migration(v003_library_settings.VERSION, "library settings", v003_library_settings.upgrade),
 )
 
 #: The schema version this code writes.
 LATEST = MIGRATIONS[-1].version
 
 
-class SchemaTooNewError(RuntimeError):
-    """The library was written by a newer Organizer."""
+class SchemaTooNewError(LibraryTooNewError):
+    """The library was written by a newer Organizer (its schema version is above :data:`LATEST`)."""
+
+    def __init__(self, version: int, latest: int) -> None:
+        super().__init__(f"made by a newer version of Organizer (schema {version}, this one reads up to {latest})")
+        self.version, self.latest = version, latest
 
 
 def current_version(conn: Connection) -> int:
@@ -54,8 +62,11 @@ def upgrade(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> int
     latest = migrations[-1].version
     with engine.connect() as conn:
         version = current_version(conn)
+        if version == 0 and conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one():
+            # a database with tables but no Organizer schema: another program's, never to be written into
+            raise NotALibraryError("is an SQLite database of another program, not an Organizer library")
     if version > latest:
-        raise SchemaTooNewError(f"library schema version {version} is newer than this Organizer knows ({latest})")
+        raise SchemaTooNewError(version, latest)
     for m in migrations:
         if m.version <= version:
             continue

@@ -15,14 +15,15 @@ from PySide6.QtCore import QSortFilterProxyModel
 from PySide6.QtCore import Qt
 from PySide6.QtCore import Signal
 
-from organizer.services.people_service import PersonSummary
+from organizer.services.person_queries import PersonSummary
 from organizer.ui.models.thumbnails import ThumbnailCache
 
 #: Mime type of dragged faces: a JSON list of face ids.
 FACES_MIME = "application/x-organizer-face-ids"
 #: Person id of the "Unsorted faces" entry.
 UNSORTED_ID = -1
-GENDER_SYMBOL = {"male": "\u2642", "female": "\u2640"}
+#: The UI's only gender-symbol table: use :func:`gender_symbol`.
+_GENDER_SYMBOL = {"male": "\u2642", "female": "\u2640"}
 
 
 class Role(IntEnum):
@@ -47,15 +48,26 @@ def display_name(p: PersonSummary) -> str:
     return p.name or f"Person {p.id}"
 
 
-def describe(p: PersonSummary) -> str:
-    """The second line under a face: photos, gender symbol, estimated birth year and its range."""
-    parts = [f"{p.n_photos} photo{'s' if p.n_photos != 1 else ''}"]
-    if p.gender in GENDER_SYMBOL:
-        parts.append(GENDER_SYMBOL[p.gender])
+def gender_symbol(gender: str | None) -> str:
+    """\u2642 or \u2640 for an estimated gender, "" when unknown."""
+    return _GENDER_SYMBOL.get(gender or "", "")
+
+
+def detail_lines(p: PersonSummary) -> tuple[str, str]:
+    """The two lines under a name: photo count and gender symbol, then the estimated birth year and its range."""
+    first = f"{p.n_photos} photo{'s' if p.n_photos != 1 else ''}"
+    if gender_symbol(p.gender):
+        first += f" \u00b7 {gender_symbol(p.gender)}"
+    second = "b. ?"  # no photo of the person says when it was taken
     if p.birth_year is not None:
         rng = f" ({p.birth_year_range[0]}\u2013{p.birth_year_range[1]})" if p.birth_year_range else ""
-        parts.append(f"b. {p.birth_year}{rng}")
-    return " \u00b7 ".join(parts)
+        second = f"b. {p.birth_year}{rng}"
+    return first, second
+
+
+def describe(p: PersonSummary) -> str:
+    """The details on one line: photos, gender symbol, estimated birth year and its range."""
+    return " \u00b7 ".join(line for line in detail_lines(p) if line)
 
 
 class PersonGridModel(QAbstractListModel):

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -25,6 +24,7 @@ from organizer.ui.images import HIGHLIGHT  # noqa: F401 (re-exported: the colour
 from organizer.ui.images import draw_face_boxes
 from organizer.ui.images import read_image
 from organizer.ui.images import read_video_frame
+from organizer.ui.models.lru import LruCache
 from organizer.ui.models.person_model import FACES_MIME
 from organizer.ui.workers import Pools
 
@@ -73,9 +73,23 @@ def render_preview(browse: BrowseService, p: PhotoOfPerson, side: int = PREVIEW_
     return draw_face_boxes(img, p.faces, p.face_id, (p.width or 0, p.height or 0), OTHER)
 
 
+def photo_date(taken, source: str | None) -> str:
+    """A photo's date as the captions show it, saying where it came from unless the photo itself said it."""
+    if taken is None:
+        return "no date"
+    day = taken.strftime("%Y-%m-%d")
+    if source == "folder":
+        return f"{taken.year} (from the folder)"
+    if source == "name":
+        return f"{day} (from the file name)"
+    if source == "file":
+        return f"{day} (file date)"
+    return day  # EXIF, XMP or the video's own date
+
+
 def caption(row: PhotoRow) -> str:
     p = row.photo
-    when = p.taken.strftime("%Y-%m-%d") if p.taken else "no date"
+    when = photo_date(p.taken, p.date_source)
     age = f" \u00b7 age {row.age_at_photo:.0f}" if row.age_at_photo is not None else ""
     video = f"\n\u25b6 video at {p.frame_s:.1f} s" if p.kind == "video" and p.frame_s is not None else ""
     return f"{when}{age}{video}"
@@ -89,8 +103,7 @@ class PhotoGridModel(QAbstractListModel):
         self._browse = browse
         self._pools = pools
         self._rows: list[PhotoRow] = []
-        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
-        self._capacity = capacity
+        self._cache: LruCache[int, QPixmap] = LruCache(capacity)
         self._wanted: set[int] = set()
         self._in_flight: set[int] = set()
         self._generation = 0
@@ -152,7 +165,6 @@ class PhotoGridModel(QAbstractListModel):
     def _preview(self, face_id: int) -> QPixmap:
         pm = self._cache.get(face_id)
         if pm is not None:
-            self._cache.move_to_end(face_id)
             return pm
         if face_id not in self._in_flight:
             self._wanted.add(face_id)
@@ -184,9 +196,7 @@ class PhotoGridModel(QAbstractListModel):
             return
         for fid, img in images.items():
             self._in_flight.discard(fid)
-            self._cache[fid] = QPixmap.fromImage(img) if not img.isNull() else self._placeholder
-        while len(self._cache) > self._capacity:
-            self._cache.popitem(last=False)
+            self._cache.put(fid, QPixmap.fromImage(img) if not img.isNull() else self._placeholder)
         rows = [i for i, r in enumerate(self._rows) if r.photo.face_id in images]
         if rows:
             self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 0),

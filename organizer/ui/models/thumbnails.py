@@ -8,8 +8,6 @@ io pool; JPEGs are decoded to QImage there (safe off the GUI thread) and turned 
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Qt
 from PySide6.QtCore import QTimer
@@ -19,6 +17,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtGui import QPixmap
 
 from organizer.services.browse_service import BrowseService
+from organizer.ui.models.lru import LruCache
 from organizer.ui.workers import Pools
 
 THUMB_SIDE = 96
@@ -44,8 +43,7 @@ class ThumbnailCache(QObject):
         super().__init__(parent)
         self._browse = browse
         self._pools = pools
-        self._capacity = capacity
-        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
+        self._cache: LruCache[int, QPixmap] = LruCache(capacity)
         self._wanted: set[int] = set()
         self._in_flight: set[int] = set()
         self._timer = QTimer(self, singleShot=True, interval=0)
@@ -58,7 +56,6 @@ class ThumbnailCache(QObject):
             return self.placeholder
         pm = self._cache.get(face_id)
         if pm is not None:
-            self._cache.move_to_end(face_id)
             return pm if not pm.isNull() else self.placeholder
         if face_id not in self._in_flight:
             self._wanted.add(face_id)
@@ -86,7 +83,5 @@ class ThumbnailCache(QObject):
             pm = QPixmap.fromImage(img.scaled(THUMB_SIDE, THUMB_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
                                               Qt.TransformationMode.SmoothTransformation)) if not img.isNull() \
                 else QPixmap()
-            self._cache[fid] = pm
-        while len(self._cache) > self._capacity:
-            self._cache.popitem(last=False)
+            self._cache.put(fid, pm)
         self.loaded.emit(list(images))

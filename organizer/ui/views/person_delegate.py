@@ -22,26 +22,14 @@ from PySide6.QtWidgets import QStyle
 from PySide6.QtWidgets import QStyledItemDelegate
 from PySide6.QtWidgets import QStyleOptionViewItem
 
-from organizer.ui.models.person_model import GENDER_SYMBOL
 from organizer.ui.models.person_model import Role
+from organizer.ui.models.person_model import detail_lines
 from organizer.ui.models.person_model import display_name
 
 ICON_SIDE = 96
 #: Width of a grid cell; three text lines and the face fit its height (see :meth:`PersonDelegate.cell_size`).
 CELL_WIDTH = 156
 PAD = 4
-
-
-def detail_lines(p) -> tuple[str, str]:
-    """The two lines under the name: photo count and gender, then the estimated birth year and its range."""
-    first = f"{p.n_photos} photo{'s' if p.n_photos != 1 else ''}"
-    if p.gender in GENDER_SYMBOL:
-        first += f" \u00b7 {GENDER_SYMBOL[p.gender]}"
-    second = ""
-    if p.birth_year is not None:
-        rng = f" ({p.birth_year_range[0]}\u2013{p.birth_year_range[1]})" if p.birth_year_range else ""
-        second = f"b. {p.birth_year}{rng}"
-    return first, second
 
 
 class PersonDelegate(QStyledItemDelegate):

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Synthetic face embeddings with known identities, for tests and benchmarks.
+"""Synthetic face embeddings with known identities, for tests and benchmarks (not shipped).
 
 Each face is ``normalise(g * u + a * c_id + b * noise)``: a direction ``u`` common to all faces, an identity
 centre ``c_id`` and per-face noise, all random unit vectors in ``dim`` dimensions (nearly orthogonal). The

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Clustering quality measures (pure numpy): BCubed precision / recall / F and clusters per class."""
+"""Clustering quality measures (pure numpy, for tests and benchmarks): BCubed precision / recall / F and clusters
+per class."""
 
 from __future__ import annotations
 

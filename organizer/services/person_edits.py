@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: MIT
+"""Hand corrections of persons: merge, move, split, remove a non-face, rename, hide, and their exact undo.
+
+Each edit is stored as the user's decision, not only as its result, so that re-clustering keeps it (see
+:mod:`organizer.services.clustering`). Every edit returns an :class:`EditResult` that :meth:`PersonEdits.undo`
+turns back exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from dataclasses import field
+
+from sqlalchemy import delete
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
+
+from organizer.db.engine import write_sessions
+from organizer.db.models import DecidedBy
+from organizer.db.models import DecisionKind
+from organizer.db.models import Face
+from organizer.db.models import Person
+from organizer.db.models import UserDecision
+
+
+@dataclass(slots=True)
+class EditResult:
+    """What an edit changed, enough to undo it exactly."""
+
+    kind: str
+    #: The person the edit produced or kept (merge target, split's new person, renamed person...).
+    person_id: int | None = None
+    faces_before: dict[int, tuple[int | None, str | None]] = field(default_factory=dict)
+    persons_before: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
+    persons_created: list[int] = field(default_factory=list)
+    persons_deleted: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
+    decisions_added: list[int] = field(default_factory=list)
+
+
+class PersonEdits:
+    """Applies the user's corrections; one instance per library."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._writes = write_sessions(sessions)
+
+    def merge(self, person_ids: list[int]) -> EditResult:
+        """Make several persons one; the first (or the named one) survives and all faces are confirmed."""
+        ids = list(dict.fromkeys(person_ids))
+        with self._writes.begin() as s:
+            persons = [s.get(Person, i) for i in ids]
+            if len(ids) < 2 or any(p is None for p in persons):
+                raise ValueError(f"merge needs at least two existing persons, got {person_ids}")
+            target = next((p for p in persons if p.name), persons[0])
+            res = EditResult("merge", person_id=target.id)
+            faces = s.scalars(select(Face).where(Face.person_id.in_(ids))).all()
+            _assign(s, res, faces, target.id)
+            for p in persons:
+                if p.id != target.id:
+                    res.persons_deleted[p.id] = (p.name, p.hidden)
+            if not target.name:
+                other = next((p.name for p in persons if p.name), None)
+                if other:
+                    res.persons_before[target.id] = (target.name, target.hidden)
+                    target.name = other
+            s.flush()
+            for pid in res.persons_deleted:
+                s.execute(delete(UserDecision).where(UserDecision.person_id == pid, UserDecision.kind.in_(
+                    [DecisionKind.HIDDEN, DecisionKind.RENAMED])))
+                s.delete(s.get(Person, pid))
+            return res
+
+    def move_faces(self, face_ids: list[int], person_id: int) -> EditResult:
+        """Put faces into another person (confirmed), remembering they are not their old person."""
+        with self._writes.begin() as s:
+            if s.get(Person, person_id) is None:
+                raise ValueError(f"no person {person_id}")
+            res = EditResult("move", person_id=person_id)
+            faces = s.scalars(select(Face).where(Face.id.in_(face_ids))).all()
+            _cannot_link(s, res, faces, except_person=person_id)
+            _assign(s, res, faces, person_id)
+            return res
+
+    def split(self, face_ids: list[int]) -> EditResult:
+        """Take faces out of their person into a new person of their own."""
+        with self._writes.begin() as s:
+            person = Person()
+            s.add(person)
+            s.flush()
+            res = EditResult("split", person_id=person.id, persons_created=[person.id])
+            faces = s.scalars(select(Face).where(Face.id.in_(face_ids))).all()
+            _cannot_link(s, res, faces, except_person=person.id)
+            _assign(s, res, faces, person.id)
+            return res
+
+    def remove_faces(self, face_ids: list[int]) -> EditResult:
+        """Mark detections as not faces: they leave their person and never return."""
+        with self._writes.begin() as s:
+            res = EditResult("remove")
+            for f in s.scalars(select(Face).where(Face.id.in_(face_ids))):
+                res.faces_before[f.id] = (f.person_id, f.assigned_by)
+                f.person_id, f.assigned_by, f.assigned_at = None, DecidedBy.USER, dt.datetime.now()
+                _decide(s, res, DecisionKind.REMOVED, face_id=f.id)
+            return res
+
+    def rename(self, person_id: int, name: str | None) -> EditResult:
+        """Name a person; naming confirms the person's current faces."""
+        name = (name or "").strip() or None
+        with self._writes.begin() as s:
+            p = _person(s, person_id)
+            res = EditResult("rename", person_id=person_id, persons_before={p.id: (p.name, p.hidden)})
+            p.name = name
+            if name:
+                faces = s.scalars(select(Face).where(Face.person_id == person_id)).all()
+                _assign(s, res, faces, person_id)
+                _decide(s, res, DecisionKind.RENAMED, person_id=person_id, value=name)
+            return res
+
+    def set_hidden(self, person_id: int, hidden: bool) -> EditResult:
+        """Hide a person from the grid (or show it again); hiding confirms the person's faces."""
+        with self._writes.begin() as s:
+            p = _person(s, person_id)
+            res = EditResult("hide" if hidden else "unhide", person_id=person_id,
+                             persons_before={p.id: (p.name, p.hidden)})
+            p.hidden = hidden
+            if hidden:
+                faces = s.scalars(select(Face).where(Face.person_id == person_id)).all()
+                _assign(s, res, faces, person_id)
+                _decide(s, res, DecisionKind.HIDDEN, person_id=person_id)
+            return res
+
+    def undo(self, res: EditResult) -> None:
+        """Restore the state before an edit exactly (persons, assignments, decisions)."""
+        with self._writes.begin() as s:
+            for pid, (name, hidden) in res.persons_deleted.items():
+                s.add(Person(id=pid, name=name, hidden=hidden))
+            s.flush()
+            if res.decisions_added:
+                s.execute(delete(UserDecision).where(UserDecision.id.in_(res.decisions_added)))
+            for fid, (pid, by) in res.faces_before.items():
+                s.execute(update(Face).where(Face.id == fid).values(person_id=pid, assigned_by=by))
+            for pid, (name, hidden) in res.persons_before.items():
+                p = s.get(Person, pid)
+                if p is not None:
+                    p.name, p.hidden = name, hidden
+            s.flush()
+            for pid in res.persons_created:
+                s.execute(update(Face).where(Face.person_id == pid).values(person_id=None, assigned_by=None))
+                s.execute(delete(Person).where(Person.id == pid))
+
+
+def _person(s: Session, person_id: int) -> Person:
+    p = s.get(Person, person_id)
+    if p is None:
+        raise ValueError(f"no person {person_id}")
+    return p
+
+
+def _assign(s: Session, res: EditResult, faces: list[Face], person_id: int) -> None:
+    now = dt.datetime.now()
+    for f in faces:
+        res.faces_before.setdefault(f.id, (f.person_id, f.assigned_by))
+        f.person_id, f.assigned_by, f.assigned_at = person_id, DecidedBy.USER, now
+
+
+def _decide(s: Session, res: EditResult, kind: DecisionKind, **about: object) -> None:
+    """Store one decision of the user, remembered in ``res`` so that undo removes it."""
+    d = UserDecision(kind=kind, **about)
+    s.add(d)
+    s.flush()
+    res.decisions_added.append(d.id)
+
+
+def _cannot_link(s: Session, res: EditResult, faces: list[Face], except_person: int) -> None:
+    for f in faces:
+        if f.person_id is not None and f.person_id != except_person:
+            _decide(s, res, DecisionKind.CANNOT_LINK, face_id=f.id, person_id=f.person_id)
+

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+"""What the main window needs from the rest of the app, built by :mod:`organizer.app` (or a test)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings
+
+from organizer.media.video import FramePolicy
+from organizer.services.browse_service import BrowseService
+from organizer.services.clustering import ClusteringService
+from organizer.services.index_service import IndexService
+from organizer.services.person_edits import PersonEdits
+from organizer.services.person_queries import PersonQueries
+from organizer.services.settings_service import SettingsService
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import sessionmaker
+
+
+@dataclass
+class AppContext:
+    """The services of one library, the indexer factory, and the desktop's own settings.
+
+    Clustering and video sampling settings live in the library (``library_settings``) and are read per run;
+    ``settings`` (QSettings) keeps only what belongs to this desktop: window geometry and state, view options.
+    """
+
+    clustering: ClusteringService
+    edits: PersonEdits
+    persons: PersonQueries
+    browse: BrowseService
+    library_settings: SettingsService
+    #: Creates an indexing service for one run with the given video sampling.
+    make_indexer: Callable[[FramePolicy], IndexService]
+    settings: QSettings
+
+    @classmethod
+    def for_library(cls, sessions: sessionmaker[Session], make_indexer: Callable[[FramePolicy], IndexService],
+                    settings: QSettings) -> AppContext:
+        return cls(clustering=ClusteringService(sessions), edits=PersonEdits(sessions),
+                   persons=PersonQueries(sessions), browse=BrowseService(sessions),
+                   library_settings=SettingsService(sessions), make_indexer=make_indexer, settings=settings)

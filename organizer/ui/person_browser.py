@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: MIT
+"""What the person page shows: a person's photos (loaded on the io pool), its header, and the photo viewer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from organizer.services.browse_service import BrowseService
+from organizer.services.person_queries import PersonQueries
+from organizer.ui.dialogs.viewer import PhotoViewer
+from organizer.ui.models.person_model import UNSORTED_ID
+from organizer.ui.models.person_model import PersonGridModel
+from organizer.ui.models.person_model import display_name
+from organizer.ui.models.photo_model import PhotoRow
+from organizer.ui.views.person_page import PersonPage
+from organizer.ui.workers import Pools
+
+
+class PersonBrowser(QObject):
+    """Fills ``page`` with the photos of the person :meth:`show` was last asked for (``current``)."""
+
+    def __init__(self, page: PersonPage, persons_model: PersonGridModel, persons: PersonQueries,
+                 browse: BrowseService, pools: Pools, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.page = page
+        self.photo_model = page.model
+        self._persons_model = persons_model
+        self._persons = persons
+        self._browse = browse
+        self._pools = pools
+        self._window = parent
+        #: The person shown (UNSORTED_ID for the unsorted faces), or None before the first.
+        self.current: int | None = None
+        self._generation = 0
+        self.viewer: PhotoViewer | None = None
+        page.photo_opened.connect(self.open_photo)
+
+    def show(self, person_id: int) -> None:
+        self.current = person_id
+        self._generation += 1
+        gen, persons, browse = self._generation, self._persons, self._browse
+        pid = None if person_id == UNSORTED_ID else person_id
+
+        def load() -> list[PhotoRow]:
+            photos = browse.photos_of_person(pid)
+            ages = {f.id: f.age_at_photo for f in persons.person_faces(pid)} if pid is not None else {}
+            return [PhotoRow(p, ages.get(p.face_id)) for p in photos]
+
+        self._pools.run(self._pools.io, load, lambda rows: self._show_rows(gen, person_id, rows))
+
+    def reload(self) -> None:
+        """Loads the current person's photos again (after the library changed)."""
+        if self.current is not None:
+            self.show(self.current)
+
+    def _show_rows(self, generation: int, person_id: int, rows: list[PhotoRow]) -> None:
+        if generation != self._generation:
+            return  # the user moved on to another person meanwhile
+        self.photo_model.set_rows(rows)
+        row = self._persons_model.row_of(person_id)
+        p = self._persons_model.person(row) if row >= 0 else None
+        if person_id == UNSORTED_ID:
+            self.page.set_header("Unsorted faces", f"{len(rows)} faces that belong to no person yet")
+        elif p is not None:
+            self.page.set_header(display_name(p), f"{p.n_faces} faces in {p.n_photos} photos"
+                                 + (" · hidden" if p.hidden else ""))
+
+    def open_photo(self, photo) -> PhotoViewer | None:
+        """Opens a photo (or the video frame) with every face box and name, without blocking the window.
+
+        The dialog opens at once with a placeholder; the file is decoded on the io pool.
+        """
+        if photo is None:
+            return None
+        faces = [f for f in self._browse.media_faces(photo.media_id) if f.frame_s == photo.frame_s]
+        full = (photo.width, photo.height) if photo.width and photo.height else None
+        frame_s = (photo.frame_s or 0.0) if photo.kind == "video" else None
+        self.viewer = PhotoViewer(self._pools, photo.path, faces, photo.face_id, full, frame_s, self._window)
+        self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.viewer.open()
+        return self.viewer
+
+    def open_selected_photo(self) -> None:
+        photos = self.page.selected_photos()
+        if photos:
+            self.open_photo(photos[0])
