@@ -19,7 +19,10 @@ from organizer import config
 from organizer import log as logsetup
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtCore import QSettings
+    from PySide6.QtNetwork import QLocalServer
     from sqlalchemy.orm import Session
     from sqlalchemy.orm import sessionmaker
 
@@ -108,6 +111,52 @@ def carry_over_settings(desktop: QSettings, sessions: sessionmaker[Session]) -> 
         desktop.remove(key)
 
 
+def instance_name(db: Path) -> str:
+    """The local-socket name of the window that has ``db`` open (per user and library)."""
+    import hashlib
+
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return f"organizer-{uid}-{hashlib.sha256(os.fsencode(db)).hexdigest()[:16]}"
+
+
+def show_running_window(db: Path, timeout_ms: int = 1500) -> bool:
+    """Ask the window that has ``db`` open to come forward; False when no window answers."""
+    from PySide6.QtNetwork import QLocalSocket
+
+    sock = QLocalSocket()
+    sock.connectToServer(instance_name(db))
+    if not sock.waitForConnected(timeout_ms):
+        return False
+    sock.write(b"show\n")
+    ok = sock.waitForBytesWritten(timeout_ms)
+    sock.disconnectFromServer()
+    return bool(ok)
+
+
+def listen_for_second_starts(db: Path, window: MainWindow) -> QLocalServer:
+    """Bring ``window`` forward whenever Organizer is started again on the same library."""
+    from PySide6.QtNetwork import QLocalServer
+
+    name = instance_name(db)
+    QLocalServer.removeServer(name)  # a socket left by a crash (this process holds the library's lock)
+    server = QLocalServer(window)
+
+    def come_forward() -> None:
+        conn = server.nextPendingConnection()
+        if conn is not None:
+            conn.disconnected.connect(conn.deleteLater)
+        if window.isMinimized():
+            window.showNormal()
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    server.newConnection.connect(come_forward)
+    if not server.listen(name):
+        log.warning("A second start of Organizer cannot reach this window: %s", server.errorString())
+    return server
+
+
 def main(argv: list[str] | None = None, log_level: int = logging.WARNING) -> int:
     """Runs the desktop app; ``log_level`` is the console's (``organizer -v``), the log file keeps INFO and up."""
     logsetup.setup(log_level, log_file())
@@ -133,11 +182,26 @@ def main(argv: list[str] | None = None, log_level: int = logging.WARNING) -> int
     from PySide6.QtWidgets import QMessageBox
 
     from organizer.core.errors import LibraryError
+    from organizer.db.lock import LibraryBusyError
+    from organizer.db.lock import LibraryLock
 
     db = config.db_path()
+    # One window per library: a second start brings the running window forward; an indexing run from the
+    # command line holding the library is named (organizer.db.lock says why only one process writes).
+    lock = LibraryLock(db, "the Organizer window")
+    try:
+        lock.acquire()
+    except LibraryBusyError as e:
+        if show_running_window(db):
+            log.info("Organizer is already running on %s: its window was brought forward", db)
+            return 0
+        log.error("%s", e)
+        QMessageBox.critical(None, APP_NAME, str(e))
+        return e.exit_code
     try:
         engine, sessions = open_library(db)
     except LibraryError as e:
+        lock.release()
         log.error("Cannot open the library: %s", e, exc_info=e)
         QMessageBox.critical(None, APP_NAME, f"The library cannot be opened:\n\n{e}")
         return e.exit_code
@@ -145,6 +209,7 @@ def main(argv: list[str] | None = None, log_level: int = logging.WARNING) -> int
     desktop = QSettings()
     carry_over_settings(desktop, sessions)
     window = build_window(sessions, desktop)
+    server = listen_for_second_starts(db, window)
     window.show()
     _check_models(window)
     settle_gc()
@@ -154,7 +219,9 @@ def main(argv: list[str] | None = None, log_level: int = logging.WARNING) -> int
         log.error("Background work did not stop in time; quitting without it (SQLite rolls back what it was writing)")
         logging.shutdown()
         os._exit(rc)
+    server.close()
     engine.dispose()
+    lock.release()
     return rc
 
 

@@ -14,6 +14,7 @@ from organizer import config
 from organizer.cli.options import add_cluster_options
 from organizer.cli.options import add_db_argument
 from organizer.cli.options import run_settings
+from organizer.cli.options import writer_lock
 from organizer.core.errors import ModelError
 from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
@@ -86,14 +87,19 @@ def _cluster(sessions, params) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from organizer.db.engine import open_library
-    from organizer.services.index_service import library_indexer
-
     missing = [f for f in args.folders if not os.path.exists(f)]
     if missing:
         print(f"organizer: not found: {', '.join(missing)}", file=sys.stderr)
         return 2
     db = config.db_path(args.db)
+    with writer_lock(db, "index"):
+        return _index(db, args)
+
+
+def _index(db, args: argparse.Namespace) -> int:
+    from organizer.db.engine import open_library
+    from organizer.services.index_service import library_indexer
+
     engine, sessions = open_library(db)
     settings = run_settings(sessions, args)
     service = library_indexer(sessions, settings.frame_policy())

@@ -29,6 +29,24 @@ def existing_library(db_arg: str | None) -> Path | None:
     return db
 
 
+def open_for_reading(db: Path) -> Any:
+    """``(engine, sessions)`` of a library to read: read-only while another process (the app, an indexing run)
+    writes it, so this command can never disturb that writer (see :mod:`organizer.db.lock`)."""
+    from organizer.db.engine import open_library
+    from organizer.db.engine import open_library_readonly
+    from organizer.db.lock import writer_active
+
+    return open_library_readonly(db) if writer_active(db) else open_library(db)
+
+
+def writer_lock(db: Path, command: str) -> Any:
+    """The library's writer lock for this command (a context manager); raises LibraryBusyError when the app or
+    another command is writing the library."""
+    from organizer.db.lock import LibraryLock
+
+    return LibraryLock(db, f"'organizer {command}'")
+
+
 def add_cluster_options(p: argparse.ArgumentParser) -> None:
     """Clustering settings shared by ``cluster`` and ``index``; defaults are the library's settings."""
     from organizer.services.settings_service import LibrarySettings

@@ -16,7 +16,9 @@ from typing import Any
 from organizer.cli.options import add_cluster_options
 from organizer.cli.options import add_db_argument
 from organizer.cli.options import existing_library
+from organizer.cli.options import open_for_reading
 from organizer.cli.options import run_settings
+from organizer.cli.options import writer_lock
 from organizer.core.progress import drive
 
 #: Gender symbols of the plain-text listing.
@@ -46,13 +48,14 @@ def run_cluster(args: argparse.Namespace) -> int:
     db = existing_library(args.db)
     if db is None:
         return 2
-    engine, sessions = open_library(db)
-    try:
-        settings = run_settings(sessions, args)
-        drive(ClusteringService(sessions).recluster(settings.cluster_params()))
-        persons = PersonQueries(sessions).list_persons()
-    finally:
-        engine.dispose()
+    with writer_lock(db, "cluster"):
+        engine, sessions = open_library(db)
+        try:
+            settings = run_settings(sessions, args)
+            drive(ClusteringService(sessions).recluster(settings.cluster_params()))
+            persons = PersonQueries(sessions).list_persons()
+        finally:
+            engine.dispose()
     print(f"{len(persons)} persons (threshold {settings.threshold:g}, at least {settings.min_faces} faces, "
           f"{settings.min_span_days:g} days){'; settings saved to the library' if args.save else ''}",
           file=sys.stderr)
@@ -81,7 +84,6 @@ def face_json(f: Any) -> dict[str, Any]:
 
 
 def run_people(args: argparse.Namespace) -> int:
-    from organizer.db.engine import open_library
     from organizer.services.person_queries import PersonQueries
 
     db = existing_library(args.db)
@@ -90,7 +92,7 @@ def run_people(args: argparse.Namespace) -> int:
             print(json.dumps({"persons": [], "unassigned": []}))
             return 0
         return 2
-    engine, sessions = open_library(db)
+    engine, sessions = open_for_reading(db)
     try:
         doc = export(PersonQueries(sessions))
     finally:

@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from organizer.db.engine import open_library
+    from organizer.cli.options import open_for_reading
     from organizer.services.browse_service import BrowseService
 
     db = config.db_path(args.db)
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         doc = {"media": {"photo": 0, "video": 0}, "faces": 0, "persons": 0, "errors": [],
                "status": {"ok": 0, "error": 0, "missing": 0}, "folders": [], "last_scan": None}
     else:
-        engine, sessions = open_library(db)
+        engine, sessions = open_for_reading(db)
         try:
             doc = BrowseService(sessions).status()
         finally:

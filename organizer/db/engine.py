@@ -45,10 +45,25 @@ def _on_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def create_sqlite_engine(path: str | Path) -> Engine:
-    """An engine on one SQLite file, with WAL and foreign keys on every connection."""
-    engine = create_engine(f"sqlite:///{Path(path)}", connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", _on_connect)
+def _on_connect_readonly(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+    dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+def create_sqlite_engine(path: str | Path, readonly: bool = False) -> Engine:
+    """An engine on one SQLite file, with WAL and foreign keys on every connection.
+
+    ``readonly``: every connection is opened read-only (``mode=ro``): it reads what the writer committed and,
+    unlike a read-write connection, never checkpoints or deletes the WAL when it closes (see
+    :mod:`organizer.db.lock`).
+    """
+    if readonly:
+        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(
+            f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False))
+        event.listen(engine, "connect", _on_connect_readonly)
+    else:
+        engine = create_engine(f"sqlite:///{Path(path)}", connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -65,6 +80,33 @@ def write_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     if bind is None:
         return sessions
     return sessionmaker(bind.execution_options(sqlite_immediate=True), expire_on_commit=False)
+
+
+def open_library_readonly(path: str | Path) -> tuple[Engine, sessionmaker[Session]]:
+    """Open an existing library to read it while another process writes it (never changes the file).
+
+    Raises:
+        LibraryError: when it is not a library, or its schema is not the one this Organizer reads and writes
+            (the writer brings it up to date when it opens it).
+    """
+    path = Path(path)
+    _check_is_library(path)
+    engine = create_sqlite_engine(path, readonly=True)
+    try:
+        with engine.connect() as conn:
+            version = migrations.current_version(conn)
+    except Exception as e:
+        engine.dispose()
+        problem = library_problem(e)
+        if problem is None:
+            raise
+        raise type(problem)(f"{path} {problem}") from e
+    if version != migrations.LATEST:
+        engine.dispose()
+        if version > migrations.LATEST:
+            raise migrations.SchemaTooNewError(version, migrations.LATEST)
+        raise LibraryError(f"{path} is being upgraded by the Organizer that has it open; try again in a moment")
+    return engine, sessionmaker(engine, expire_on_commit=False)
 
 
 def open_library(path: str | Path) -> tuple[Engine, sessionmaker[Session]]:
