@@ -107,6 +107,8 @@ class Media(Base):
     #: Which analysis produced the faces (model ids), so a later model can re-analyze.
     analysis_id: Mapped[str | None] = mapped_column(String(64))
     indexed_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    #: The technical cause of ``error`` (the decoder's words), for the log and a tooltip (schema version 4).
+    error_detail: Mapped[str | None] = mapped_column(Text)
 
     faces: Mapped[list[Face]] = relationship(back_populates="media", cascade="all, delete-orphan",
                                              passive_deletes=True)

@@ -27,11 +27,16 @@ from PIL import ImageOps
 from PIL import UnidentifiedImageError
 
 from organizer.core.errors import MediaError
+from organizer.core.errors import pixels
 
 log = logging.getLogger(__name__)
 
 #: Refuse images with more pixels than this (a 200 MP photo is larger than any phone or DSLR makes).
 MAX_PIXELS = 200_000_000
+# Pillow's own decompression-bomb check would refuse a huge image at Image.open without saying its size;
+# probe() reads every header first and refuses more than MAX_PIXELS, naming the size, before any pixel buffer
+# exists (decode() and the previews only ever run after it). Pillow's limit is therefore ours, checked by us.
+Image.MAX_IMAGE_PIXELS = None
 #: Files larger than this are not images we want to read into memory.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
@@ -100,16 +105,16 @@ def open_media(path: str | bytes | os.PathLike[str]) -> BinaryIO:
     try:
         f = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
     except FileNotFoundError as e:
-        raise MediaError("file not found (deleted or moved during the scan?)") from e
+        raise MediaError("The file was moved or deleted while Organizer was reading it") from e
     except PermissionError as e:
-        raise MediaError("permission denied") from e
+        raise MediaError("Organizer is not allowed to read this file (its permissions)", str(e)) from e
     except IsADirectoryError as e:
-        raise MediaError("is a directory") from e
+        raise MediaError("This is a folder, not a file") from e
     except OSError as e:
-        raise MediaError(f"cannot read file: {e.strerror or e}") from e
+        raise MediaError("The file cannot be read", str(e.strerror or e)) from e
     if os.fstat(f.fileno()).st_size == 0:
         f.close()
-        raise MediaError("empty file (0 bytes)")
+        raise MediaError("The file is empty (0 bytes)")
     return f
 
 
@@ -118,11 +123,11 @@ def read_bytes(path: str | bytes | os.PathLike[str]) -> bytes:
     with open_media(path) as f:
         size = os.fstat(f.fileno()).st_size
         if size > MAX_FILE_BYTES:
-            raise MediaError(f"file too large ({size / 2**20:.0f} MiB)")
+            raise MediaError(f"The file is too large to open ({size / 2**20:.0f} MiB)")
         try:
             return f.read()
         except OSError as e:
-            raise MediaError(f"cannot read file: {e.strerror or e}") from e
+            raise MediaError("The file cannot be read", str(e.strerror or e)) from e
 
 
 def probe(data: bytes) -> ImageHeader:
@@ -139,17 +144,18 @@ def probe(data: bytes) -> ImageHeader:
                 except Exception:  # corrupt EXIF must not make the photo unreadable
                     orientation = 1
     except Image.DecompressionBombError as e:
-        raise MediaError(f"image too large to decode safely ({e})") from e
+        raise MediaError("The image is too large to open safely", str(e)) from e
     except UnidentifiedImageError as e:
-        raise MediaError("not an image, or an image format that cannot be read") from e
+        raise MediaError("Not a photo Organizer can read", str(e)) from e
     except Exception as e:
-        raise MediaError(f"corrupt image header: {e}") from e
+        raise MediaError("The file is damaged (its header cannot be read)", str(e)) from e
     if orientation not in range(1, 9):
         orientation = 1
     if w <= 0 or h <= 0:
-        raise MediaError(f"invalid image size {w}x{h}")
+        raise MediaError(f"The file is damaged (it gives its size as {w} × {h} pixels)")
     if w * h > MAX_PIXELS:
-        raise MediaError(f"image too large to decode safely: {w}x{h} pixels (limit {MAX_PIXELS // 1_000_000} MP)")
+        raise MediaError(f"The image is too large to open safely ({pixels(w, h)})",
+                         f"limit {MAX_PIXELS // 1_000_000} megapixels")
     return ImageHeader(format=fmt, stored_width=w, stored_height=h, orientation=orientation)
 
 
@@ -230,7 +236,7 @@ def _decode_with_pillow(data: bytes) -> NDArray[np.uint8]:
                 im = Image.alpha_composite(bg, im)
             return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
     except Exception as e:
-        raise MediaError(f"cannot decode image: {e}") from e
+        raise MediaError("The file is damaged and cannot be decoded", str(e)) from e
 
 
 def decode(data: bytes, min_side: int | None = None, header: ImageHeader | None = None) -> DecodedImage:
@@ -250,7 +256,8 @@ def decode(data: bytes, min_side: int | None = None, header: ImageHeader | None 
     """
     header = header or probe(data)
     if header.format in _JPEG_FORMATS and _jpeg_truncated(data):
-        raise MediaError("truncated JPEG: the file ends before the image data does")
+        raise MediaError("The file is damaged or incomplete (it ends before the picture does)",
+                         "truncated JPEG")
     if header.format in _PILLOW_FORMATS:
         rgb = _decode_with_pillow(data)
     else:
@@ -269,7 +276,7 @@ def decode(data: bytes, min_side: int | None = None, header: ImageHeader | None 
         else:
             rgb = _apply_orientation(_to_rgb8(img), header.orientation)
     if rgb.ndim != 3 or rgb.shape[0] == 0 or rgb.shape[1] == 0:
-        raise MediaError("decoded image is empty")
+        raise MediaError("The file is damaged and cannot be decoded", "the decoded image is empty")
     return DecodedImage(pixels=rgb, width=header.width, height=header.height, header=header)
 
 

@@ -132,7 +132,7 @@ def read_video(path: str | bytes | os.PathLike[str], policy: FramePolicy | None 
             frames, rotation, (w, h) = _decode_samples(container, stream, sample_times(duration, fps, policy),
                                                        policy.max_side)
             if not frames:
-                raise MediaError("no frame could be decoded")
+                raise MediaError("No picture of this video could be decoded")
         if rotation % 180:
             w, h = h, w
         info = VideoInfo(width=w, height=h, duration_s=duration, fps=fps, rotation=rotation, taken_at=taken)
@@ -150,17 +150,17 @@ def _video_stream(path: str | bytes | os.PathLike[str]) -> Iterator[tuple[Any, A
         try:
             container = av.open(f, mode="r", metadata_errors="replace")
         except av.FFmpegError as e:
-            raise MediaError(f"not a video, or a video format that cannot be read: {e}") from e
+            raise MediaError("Not a video Organizer can read", str(e)) from e
         with container:
             if not container.streams.video:
-                raise MediaError("no video stream")
+                raise MediaError("This file has no pictures (sound only?)")
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             yield container, stream
     except MediaError:
         raise
     except Exception as e:  # FFmpeg errors of every kind, mid-stream corruption
-        raise MediaError(f"broken video: {e}") from e
+        raise MediaError("The video is damaged", str(e)) from e
     finally:
         f.close()
 
@@ -233,5 +233,5 @@ def read_frame(path: str | bytes | os.PathLike[str], t: float, max_side: int = 1
             if frame.time is None or float(frame.time) + 1e-3 >= t:
                 break
         if last is None:
-            raise MediaError("no frame could be decoded")
+            raise MediaError("No picture of this video could be decoded")
         return _frame_rgb(last, max_side)[0]

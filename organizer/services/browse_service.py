@@ -46,7 +46,10 @@ class FolderInfo:
 class MediaError:
     media_id: int
     path: str
+    #: Why, in plain words.
     message: str
+    #: The technical cause (the decoder's words), when known: for a tooltip.
+    detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +112,10 @@ class BrowseService:
     def errors(self) -> list[MediaError]:
         """Files that could not be read or analyzed, with their messages."""
         with self._sessions() as s:
-            rows = s.execute(select(Media.id, Media.path, Media.error).where(Media.status == MediaStatus.ERROR)
-                             .order_by(Media.path))
-            return [MediaError(r.id, r.path, r.error or "unknown error") for r in rows]
+            rows = s.execute(select(Media.id, Media.path, Media.error, Media.error_detail)
+                             .where(Media.status == MediaStatus.ERROR).order_by(Media.path))
+            return [MediaError(r.id, r.path, r.error or "The file could not be indexed", r.error_detail)
+                    for r in rows]
 
     def face_thumbnails(self, face_ids: Iterable[int]) -> dict[int, bytes]:
         """The small JPEG of each face that has one."""

@@ -60,10 +60,16 @@ class MediaRecord:
     orientation: int | None = None
     duration_s: float | None = None
     taken: dates.TakenAt | None = None
+    #: Why the file could not be indexed, in plain words, and the technical cause (for the log and a tooltip).
     error: str | None = None
+    error_detail: str | None = None
     faces: list[FaceRecord] = field(default_factory=list)
     #: Per track: (L2-normalised mean embedding, member indices into ``faces``).
     tracks: list[tuple[np.ndarray, tuple[int, ...]]] = field(default_factory=list)
+
+    def fail(self, error: str, detail: str | None = None) -> None:
+        """The file cannot be indexed: it keeps no faces of this run."""
+        self.error, self.error_detail, self.faces, self.tracks = error, detail, [], []
 
 
 
@@ -140,7 +146,7 @@ def write_media(rec: MediaRecord, analysis: Analysis) -> Callable[[Session], Non
         else:
             m.taken_at = m.taken_at_offset_min = m.date_source = None
         m.status = MediaStatus.ERROR if rec.error else MediaStatus.OK
-        m.error = rec.error
+        m.error, m.error_detail = rec.error, rec.error_detail
         m.analysis_id = None if rec.error else analysis.analysis_id
         m.indexed_at = datetime.now()
         s.flush()

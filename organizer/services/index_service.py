@@ -294,10 +294,10 @@ class IndexService:
                     try:
                         self._infer(prepared, engine)
                     except MediaError as e:
-                        rec.error, rec.faces, rec.tracks = str(e), [], []
+                        rec.fail(str(e), e.detail)
                     except Exception as e:  # a model failure on one odd image must not stop the scan
                         log.exception("Analysis failed for %s", rec.path)
-                        rec.error, rec.faces, rec.tracks = f"analysis failed: {e}", [], []
+                        rec.fail("Organizer could not analyze this photo", f"{type(e).__name__}: {e}")
                 if rec.error:
                     summary.errors.append((rec.path, rec.error))
                 writer.submit(write_media(rec, analysis))
@@ -339,12 +339,14 @@ class IndexService:
                     out.images.append((t, DecodedImage(pixels=px, width=v.info.width, height=v.info.height,
                                                        header=hdr)))
         except MediaError as e:
-            rec.error = str(e)
+            rec.fail(str(e), e.detail)
         except MemoryError:
-            rec.error = "not enough memory to decode this file"
+            rec.fail("Not enough memory to open this file")
         except Exception as e:  # any decoder surprise ends as this file's error, never the scan's
             log.exception("Unexpected error reading %s", f.path)
-            rec.error = f"cannot read: {e}"
+            rec.fail("The file cannot be read", f"{type(e).__name__}: {e}")
+        if rec.error:
+            log.info("Cannot index %s: %s%s", f.path, rec.error, f" ({rec.error_detail})" if rec.error_detail else "")
         if rec.taken is None:
             rec.taken = dates.fallback_taken_at(f.path, f.mtime_ns)
         return out

@@ -55,10 +55,10 @@ class VideoReader:
                 return fut.result(timeout=self._timeout)
             except BrokenProcessPool as e:
                 self._restart()
-                raise MediaError("the video decoder crashed on this file") from e
+                raise MediaError("The video decoder crashed on this file (it is probably damaged)", str(e)) from e
             except TimeoutError as e:
                 self._restart(kill=True)
-                raise MediaError(f"the video decoder took longer than {self._timeout:.0f} s") from e
+                raise MediaError(f"Reading this video took longer than {self._timeout:.0f} s; it was skipped") from e
 
     def _restart(self, kill: bool = False) -> None:
         pool, self._pool = self._pool, None

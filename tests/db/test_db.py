@@ -17,14 +17,11 @@ from organizer.db.engine import create_sqlite_engine
 from organizer.db.engine import open_library
 from organizer.db.migrations import Migration
 from organizer.db.migrations import SchemaTooNewError
-from organizer.db.models import DecidedBy
-from organizer.db.models import DecisionKind
 from organizer.db.models import Face
 from organizer.db.models import Media
 from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
-from organizer.db.models import UserDecision
 
 
 def test_pragmas_wal_and_foreign_keys(tmp_path):
@@ -64,16 +61,16 @@ def test_upgrade_from_version_1_keeps_data(tmp_path):
     db = tmp_path / "lib.sqlite"
     engine = create_sqlite_engine(db)
     assert migrations.upgrade(engine, migrations.MIGRATIONS[:1]) == 1
-    from sqlalchemy.orm import Session
 
-    with Session(engine) as s, s.begin():
-        m = _add_photo(s, "/p/a.jpg")
-        face = _add_face(s, m)
-        person = Person(name="Ann")
-        s.add(person)
-        s.flush()
-        face.person_id, face.assigned_by = person.id, DecidedBy.USER
-        s.add(UserDecision(kind=DecisionKind.RENAMED, person_id=person.id, value="Ann"))
+    # Rows as version 1 stores them (plain SQL: today's models have columns version 1 lacks).
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO media (id, path, size, mtime_ns, kind, status, indexed_at) "
+                       "VALUES (1, CAST('/p/a.jpg' AS BLOB), 10, 1, 'photo', 'ok', CURRENT_TIMESTAMP)"))
+        c.execute(text("INSERT INTO person (id, name, hidden, created_at) VALUES (1, 'Ann', 0, CURRENT_TIMESTAMP)"))
+        c.execute(text("INSERT INTO face (id, media_id, x, y, w, h, score, embedding, embedding_model, embedding_dim,"
+                       " person_id, assigned_by) VALUES (1, 1, 1, 2, 3, 4, 0.9, zeroblob(16), 't', 4, 1, 'user')"))
+        c.execute(text("INSERT INTO user_decision (kind, person_id, value, created_at) "
+                       "VALUES ('renamed', 1, 'Ann', CURRENT_TIMESTAMP)"))
 
     def v2(conn):
         conn.execute(text("ALTER TABLE person ADD COLUMN birth_year INTEGER"))

@@ -108,7 +108,7 @@ def _png_header_only(w: int, h: int) -> bytes:
     ("content", "message"),
     [
         (b"", "empty"),
-        (b"hello, this is a text file and not a photo\n" * 3, "not an image"),
+        (b"hello, this is a text file and not a photo\n" * 3, "Not a photo Organizer can read"),
         (_png_header_only(30000, 30000), "too large"),
     ],
 )
@@ -121,12 +121,12 @@ def test_bad_files_give_clear_errors(tmp_path: Path, content: bytes, message: st
 
 def test_truncated_jpeg_is_an_error() -> None:
     data = _jpeg(_gradient(200, 200))
-    with pytest.raises(MediaError, match="truncated"):
+    with pytest.raises(MediaError, match="damaged or incomplete"):
         decode(data[: len(data) // 2])
 
 
 def test_missing_and_unreadable_files(tmp_path: Path) -> None:
-    with pytest.raises(MediaError, match="not found"):
+    with pytest.raises(MediaError, match="moved or deleted"):
         load_image(tmp_path / "gone.jpg")
     locked = tmp_path / "locked.jpg"
     locked.write_bytes(_jpeg(_gradient(16, 16)))

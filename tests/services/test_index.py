@@ -123,13 +123,18 @@ def test_bad_files_become_error_rows(tmp_path, library, monkeypatch):
     assert len(r) == 11 and summary.analyzed == 11
     for name in ("good.jpg", "wrong_ext.png", "bad_exif.jpg"):
         assert r[str(a / name)].status == MediaStatus.OK, r[str(a / name)].error
-    expect_error = {"zero.jpg": "empty", "truncated.jpg": "truncated", "text.jpg": "not an image",
-                    "bomb.png": "too large", "broken.mp4": "not a video", "deleted.jpg": "not found"}
+    expect_error = {"zero.jpg": "The file is empty", "truncated.jpg": "damaged or incomplete",
+                    "text.jpg": "Not a photo Organizer can read", "bomb.png": "too large to open safely",
+                    "broken.mp4": "Not a video Organizer can read", "deleted.jpg": "moved or deleted"}
     if os.geteuid() != 0:  # root reads anything
         expect_error["noperm.jpg"] = "permission"
     for name, words in expect_error.items():
         m = r[str(a / name)]
         assert m.status == MediaStatus.ERROR and words in m.error, (name, m.error)
+    # plain words for the user, the decoder's own words kept for the log and the tooltip
+    assert r[str(a / "bomb.png")].error == "The image is too large to open safely (30 000 × 30 000 pixels)"
+    assert r[str(a / "truncated.jpg")].error_detail == "truncated JPEG"
+    assert "Invalid data" in r[str(a / "broken.mp4")].error_detail  # FFmpeg's, back from the worker process
     odd = os.fsdecode(os.path.join(os.fsencode(a), b"caf\xe9 \xff.jpg"))
     assert r[odd].status == MediaStatus.OK
     with library() as s:
@@ -262,7 +267,7 @@ def test_status_json_contract(tmp_path, library, capsys, monkeypatch):
     assert doc["media"] == {"photo": 2, "video": 0}
     assert doc["faces"] == 1 and doc["persons"] == 0
     assert doc["errors"] == [{"path": str(a / "bad.jpg"),
-                              "error": "not an image, or an image format that cannot be read"}]
+                              "error": "Not a photo Organizer can read"}]
     assert os.path.isabs(doc["errors"][0]["path"])
 
 

@@ -85,7 +85,7 @@ def test_errors_panel_and_folders_show_non_utf8_names(make_window, qtbot, odd_di
     qtbot.waitUntil(lambda: w.error_list.topLevelItemCount() == 1, timeout=5000)
     item = w.error_list.topLevelItem(0)
     assert item.text(0) == display_path(bad) and item.text(0).endswith("caf\ufffd/bad\ufffd.jpg")
-    assert item.text(1) == "not an image, or an image format that cannot be read"
+    assert item.text(1) == "Not a photo Organizer can read"
     assert w.folder_list.item(0).text().startswith(display_path(odd_dir))
     # Rescan uses the real name (a QString would have dropped the byte and rescanned ".../caf").
     w.folder_list.setCurrentRow(0)

@@ -65,8 +65,8 @@ def test_errors_panel_lists_unreadable_files(make_window, qtbot, library, tmp_pa
     assert w.errors_dock.isVisible()  # shown by itself when indexing finds errors
     assert w.errors_dock.windowTitle() == "Errors (2)"
     rows = {w.error_list.topLevelItem(i).text(0): w.error_list.topLevelItem(i).text(1) for i in range(2)}
-    assert rows[str(album / "corrupt.jpg")] == "not an image, or an image format that cannot be read"
-    assert "truncated" in rows[str(album / "truncated.jpg")]
+    assert rows[str(album / "corrupt.jpg")] == "Not a photo Organizer can read"
+    assert "damaged or incomplete" in rows[str(album / "truncated.jpg")]
     assert n_media(library, MediaStatus.OK) == 2
 
 

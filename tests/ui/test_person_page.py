@@ -202,7 +202,7 @@ def test_viewer_shows_why_a_file_cannot_be_shown(make_window, qtbot, library, tm
     (tmp_path / "one.jpg").unlink()
     v = w.browser.open_photo(photo)
     qtbot.waitUntil(lambda: not v.loading, timeout=5000)
-    assert "cannot be shown" in v.label.text() and "file not found" in v.label.text()
+    assert "cannot be shown" in v.label.text() and "moved or deleted" in v.label.text()
     v.close()
 
 

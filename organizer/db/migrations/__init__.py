@@ -24,6 +24,7 @@ from organizer.core.errors import NotALibraryError
 from organizer.db.migrations import v001_initial
 from organizer.db.migrations import v002_person_summary_index
 from organizer.db.migrations import v003_library_settings
+from organizer.db.migrations import v004_error_detail
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(v001_initial.VERSION, "initial", v001_initial.upgrade),
     Migration(v002_person_summary_index.VERSION, "person summary index", v002_person_summary_index.upgrade),
     Migration(v003_library_settings.VERSION, "library settings", v003_library_settings.upgrade),
+    Migration(v004_error_detail.VERSION, "error detail", v004_error_detail.upgrade),
 )
 
 #: The schema version this code writes.
