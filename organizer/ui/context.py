@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
@@ -38,10 +39,20 @@ class AppContext:
     #: Creates an indexing service for one run with the given video sampling.
     make_indexer: Callable[[FramePolicy], IndexService]
     settings: QSettings
+    #: The library file (Help → About says where it is); None when not known.
+    library_path: Path | None = None
 
     @classmethod
     def for_library(cls, sessions: sessionmaker[Session], make_indexer: Callable[[FramePolicy], IndexService],
                     settings: QSettings) -> AppContext:
         return cls(clustering=ClusteringService(sessions), edits=PersonEdits(sessions),
                    persons=PersonQueries(sessions), browse=BrowseService(sessions),
-                   library_settings=SettingsService(sessions), make_indexer=make_indexer, settings=settings)
+                   library_settings=SettingsService(sessions), make_indexer=make_indexer, settings=settings,
+                   library_path=_library_file(sessions))
+
+
+def _library_file(sessions: sessionmaker[Session]) -> Path | None:
+    """The SQLite file the sessions are bound to (the engine's URL), if they are bound to one."""
+    bind = sessions.kw.get("bind")
+    database = getattr(getattr(bind, "url", None), "database", None)
+    return Path(database).absolute() if database else None

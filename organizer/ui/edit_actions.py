@@ -2,9 +2,13 @@
 """The hand edits of persons: the Edit, People and Photos menus' actions, each edit an undoable command.
 
 Every edit is applied once before it is pushed (a refused edit never enters the undo stack, its reason goes to
-the status bar), then undone and redone through :class:`~organizer.ui.commands.EditCommand`. A full Re-cluster
-keeps every edit (the service stores them as decisions) but may give persons new ids, so the undo history is
-cleared then, and the status bar says so.
+the status bar), then undone and redone through :class:`~organizer.ui.commands.EditCommand`; the status bar says
+what each edit, undo and redo did. A full Re-cluster keeps every edit (the service stores them as decisions) but
+may give persons new ids, so the undo history is cleared then, and the status bar says so.
+
+Shortcuts live where they act: the People menu's on the people panel, the Photos menu's on the person page (both
+``WidgetWithChildrenShortcut``), so that a key such as Return or Delete means one thing in each place and an inline
+rename gets its Return; only Undo and Redo are the whole window's.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtGui import QKeySequence
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QInputDialog
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QMenu
 from PySide6.QtWidgets import QMenuBar
@@ -25,42 +29,86 @@ from PySide6.QtWidgets import QWidget
 from organizer.services.person_edits import EditResult
 from organizer.services.person_edits import PersonEdits
 from organizer.ui.commands import EditCommand
+from organizer.ui.dialogs.person_picker import NEW_PERSON
+from organizer.ui.dialogs.person_picker import PersonPicker
 from organizer.ui.models.person_model import UNSORTED_ID
-from organizer.ui.models.person_model import display_name
+from organizer.ui.models.thumbnails import ThumbnailCache
 from organizer.ui.views.person_grid import PeoplePanel
 from organizer.ui.views.person_page import PersonPage
 
 #: The status text after a full Re-cluster when there were edits to undo.
 HISTORY_CLEARED = "Persons updated; earlier edits are kept but can no longer be undone"
+#: How many recent targets of "Move Faces to Person…" the picker lists first.
+RECENT_TARGETS = 5
 
 
-def add_action(parent: QObject, menu: QMenu, text: str, slot: Callable, shortcut=None, tip: str = "") -> QAction:
-    """A menu action with an optional shortcut and status tip."""
+def add_action(parent: QObject, menu: QMenu, text: str, slot: Callable, shortcut=None, tip: str = "",
+               scope: QWidget | None = None) -> QAction:
+    """A menu action with an optional shortcut and status tip.
+
+    ``shortcut``: a key sequence, its text, a standard key (all of the platform's bindings of it) or a list of key
+    sequences. With ``scope`` the shortcut works only while the focus is in that widget or its children.
+    """
     a = QAction(text, parent)
-    if shortcut is not None:
+    if isinstance(shortcut, QKeySequence.StandardKey):
+        a.setShortcuts(key_bindings(shortcut))
+    elif isinstance(shortcut, list):
+        a.setShortcuts(shortcut)
+    elif shortcut is not None:
         a.setShortcut(QKeySequence(shortcut))
     if tip:
         a.setStatusTip(tip)
+    if scope is not None:
+        a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        scope.addAction(a)
     a.triggered.connect(slot)
     menu.addAction(a)
     return a
 
 
+def key_bindings(standard: QKeySequence.StandardKey, *extra: str) -> list[QKeySequence]:
+    """The platform's bindings of ``standard`` plus ``extra`` ones, each once.
+
+    A key bound twice to one action is an "Ambiguous shortcut overload" and then does nothing: on X11 the standard
+    Redo already is Ctrl+Shift+Z, which an explicit Ctrl+Shift+Z would repeat.
+    """
+    keys: list[QKeySequence] = []
+    for k in [*QKeySequence.keyBindings(standard), *(QKeySequence(e) for e in extra)]:
+        if not k.isEmpty() and k not in keys:
+            keys.append(k)
+    return keys
+
+
+def _n(count: int, what: str) -> str:
+    return f"{count} {what}{'s' if count != 1 else ''}"
+
+
 class EditActions(QObject):
     """Turns the user's corrections into undoable :class:`PersonEdits` calls; ``changed()`` follows each one."""
 
-    def __init__(self, edits: PersonEdits, panel: PeoplePanel, page: PersonPage, status_label: QLabel,
-                 current_person: Callable[[], int | None], changed: Callable[[], None], parent: QWidget) -> None:
+    #: A person the last edit made (a merge's survivor): the window selects and shows it after its refresh.
+    person_made = Signal(int)
+
+    def __init__(self, edits: PersonEdits, panel: PeoplePanel, page: PersonPage, thumbs: ThumbnailCache,
+                 status_label: QLabel, current_person: Callable[[], int | None], changed: Callable[[], None],
+                 parent: QWidget) -> None:
         super().__init__(parent)
         self._edits = edits
         self._panel = panel
         self._model = panel.model
         self._page = page
+        self._thumbs = thumbs
         self._window = parent
         self.status_label = status_label
         self._current_person = current_person
         self._changed = changed
         self.undo_stack = QUndoStack(self)
+        self._index = 0
+        self._quiet = False  # pushing or clearing: the index change is said elsewhere
+        self.undo_stack.indexChanged.connect(self._index_changed)
+        #: Targets of the last moves, most recent first.
+        self.recent: list[int] = []
+        self.picker: PersonPicker | None = None
         self._model.rename_requested.connect(self.rename)
         self._model.faces_dropped.connect(self.move_faces)
 
@@ -68,43 +116,69 @@ class EditActions(QObject):
         """The Edit, People and Photos menus (``people_menu``/``photos_menu`` stay open for the window's actions)."""
         e = mb.addMenu("&Edit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts([QKeySequence.StandardKey.Undo])
+        self.undo_action.setObjectName("undo")
+        self.undo_action.setShortcuts(key_bindings(QKeySequence.StandardKey.Undo))
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        self.redo_action.setObjectName("redo")
+        self.redo_action.setShortcuts(key_bindings(QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z"))
         e.addAction(self.undo_action)
         e.addAction(self.redo_action)
-        p = self.people_menu = mb.addMenu("&People")
-        self.rename_action = add_action(self, p, "&Rename", self.rename_current, "F2")
-        self.merge_action = add_action(self, p, "&Merge Selected Persons", self.merge_selected, "Ctrl+M")
-        self.hide_action = add_action(self, p, "&Hide / Unhide", self.toggle_hidden_current, "Ctrl+H")
-        f = self.photos_menu = mb.addMenu("P&hotos")
-        self.move_action = add_action(self, f, "&Move Faces to Person…", self.move_selected_faces, "Ctrl+Shift+M")
-        self.split_action = add_action(self, f, "&Split Faces into New Person", self.split_selected, "Ctrl+Shift+S")
+        p, panel = mb.addMenu("&People"), self._panel
+        self.people_menu = p
+        self.rename_action = add_action(self, p, "&Rename", self.rename_current, "F2", scope=panel)
+        self.merge_action = add_action(self, p, "&Merge Selected Persons", self.merge_selected, "Ctrl+M", scope=panel)
+        self.hide_action = add_action(self, p, "&Hide / Unhide", self.toggle_hidden_current, "Ctrl+H", scope=panel)
+        f, page = mb.addMenu("Ph&otos"), self._page
+        self.photos_menu = f
+        self.move_action = add_action(self, f, "&Move Faces to Person…", self.move_selected_faces, "Ctrl+Shift+M",
+                                      scope=page)
+        self.split_action = add_action(self, f, "&Split Faces into New Person", self.split_selected, "Ctrl+Shift+S",
+                                       scope=page)
         self.remove_action = add_action(self, f, "Not a &Face", self.remove_selected_faces,
-                                        QKeySequence.StandardKey.Delete)
-        for a in (self.move_action, self.split_action, self.remove_action):
-            a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self._page.view.addAction(a)
-        for a in (self.rename_action, self.merge_action, self.hide_action):
-            self._panel.view.addAction(a)
+                                        QKeySequence.StandardKey.Delete, scope=page)
+        self._page.view.addActions([self.move_action, self.split_action, self.remove_action])
+        self._panel.view.addActions([self.rename_action, self.merge_action, self.hide_action])
         self._panel.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     def clustered(self, full: bool) -> None:
         """After a clustering run: a full one may have renumbered persons under the recorded edits."""
         if full and self.undo_stack.count():
+            self._quiet = True
             self.undo_stack.clear()
+            self._quiet = False
             self.status_label.setText(HISTORY_CLEARED)
+
+    # -- what the status bar says
+
+    def _say_done(self, done: str) -> None:
+        key = self.undo_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        self.status_label.setText(f"{done} — {key} to undo" if key else done)
+
+    def _index_changed(self, index: int) -> None:
+        before, self._index = self._index, index
+        if self._quiet:
+            return
+        if index < before:
+            self.status_label.setText(f"Undid: {self.undo_stack.text(index)}")
+        elif index > before:
+            self.status_label.setText(f"Redid: {self.undo_stack.text(index - 1)}")
 
     # -- the edits
 
-    def _edit(self, text: str, apply: Callable[[], EditResult]) -> EditResult | None:
+    def _edit(self, text: str, done: str, apply: Callable[[], EditResult]) -> EditResult | None:
+        """Applies an edit and pushes it; ``text`` names it in the Edit menu, ``done`` in the status bar."""
         try:
             first = apply()
         except (ValueError, LookupError) as e:
             self.status_label.setText(f"{text}: {e}")
             return None
         cmd = EditCommand(text, self._edits, apply, first, lambda _result: self._changed())
-        self.undo_stack.push(cmd)
+        self._quiet = True
+        try:
+            self.undo_stack.push(cmd)
+        finally:
+            self._quiet = False
+        self._say_done(done)
         return cmd.result
 
     def merge(self, person_ids: list[int]) -> EditResult | None:
@@ -112,30 +186,48 @@ class EditActions(QObject):
         if len(ids) < 2:
             self.status_label.setText("Select two or more persons to merge")
             return None
-        return self._edit(f"Merge {len(ids)} persons", lambda: self._edits.merge(ids))
+        # The service keeps the first named person (else the first): say which name the merged person has.
+        named = [p.name for p in (self._model.summary(i) for i in ids) if p is not None and p.name]
+        done = f"Merged {len(ids)} persons" + (f" into “{named[0]}”" if named else "")
+        res = self._edit(f"Merge {len(ids)} persons", done, lambda: self._edits.merge(ids))
+        if res is not None and res.person_id is not None:
+            self.person_made.emit(res.person_id)
+        return res
 
     def rename(self, person_id: int, name: str) -> EditResult | None:
+        name = name.strip()
         return self._edit(f"Rename to “{name}”" if name else "Remove name",
+                          f"Renamed to “{name}”" if name else "Name removed",
                           lambda: self._edits.rename(person_id, name or None))
 
     def set_hidden(self, person_id: int, hidden: bool) -> EditResult | None:
+        who = self._model.name_of(person_id)
         return self._edit("Hide person" if hidden else "Show person",
+                          f"Hid “{who}” (Show hidden lists hidden persons)" if hidden else f"“{who}” shown again",
                           lambda: self._edits.set_hidden(person_id, hidden))
 
     def move_faces(self, face_ids: list[int], person_id: int) -> EditResult | None:
         if not face_ids:
             return None
-        return self._edit(f"Move {len(face_ids)} faces", lambda: self._edits.move_faces(face_ids, person_id))
+        faces, to = _n(len(face_ids), "face"), self._model.name_of(person_id)
+        res = self._edit(f"Move {faces} to “{to}”", f"Moved {faces} to “{to}”",
+                         lambda: self._edits.move_faces(face_ids, person_id))
+        if res is not None:
+            self.recent = [person_id, *(r for r in self.recent if r != person_id)][:RECENT_TARGETS]
+        return res
 
     def split(self, face_ids: list[int]) -> EditResult | None:
         if not face_ids:
             return None
-        return self._edit(f"Split {len(face_ids)} faces", lambda: self._edits.split(face_ids))
+        faces = _n(len(face_ids), "face")
+        return self._edit(f"Split {faces} into a new person", f"Split {faces} into a new person",
+                          lambda: self._edits.split(face_ids))
 
     def remove_faces(self, face_ids: list[int]) -> EditResult | None:
         if not face_ids:
             return None
-        return self._edit(f"Remove {len(face_ids)} non-faces", lambda: self._edits.remove_faces(face_ids))
+        what = _n(len(face_ids), "non-face")
+        return self._edit(f"Remove {what}", f"Removed {what}", lambda: self._edits.remove_faces(face_ids))
 
     # -- the same, on what is selected
 
@@ -145,6 +237,7 @@ class EditActions(QObject):
     def rename_current(self) -> None:
         idx = self._panel.view.currentIndex()
         if idx.isValid() and self._panel.current_person_id() not in (None, UNSORTED_ID):
+            self._panel.view.setFocus()
             self._panel.view.edit(idx)
 
     def toggle_hidden_current(self) -> None:
@@ -154,15 +247,27 @@ class EditActions(QObject):
         if p is not None:
             self.set_hidden(p.id, not p.hidden)
 
-    def move_selected_faces(self) -> None:
+    def move_selected_faces(self) -> PersonPicker | None:
+        """Opens the person picker (window-modal, not blocking) for the selected faces; OK moves them."""
         faces = self._page.selected_face_ids()
-        persons = [p for p in self._model.persons() if p.id != self._current_person()]
-        if not faces or not persons:
-            return
-        labels = [f"{display_name(p)} ({p.n_photos} photos)" for p in persons]
-        choice, ok = QInputDialog.getItem(self._window, "Move Faces", "Move the selected faces to:", labels, 0, False)
-        if ok:
-            self.move_faces(faces, persons[labels.index(choice)].id)
+        if not faces:
+            self.status_label.setText("Select the photos whose faces to move first")
+            return None
+        current = self._current_person()
+        persons = [p for p in self._model.persons() if p.id != current]
+        dlg = PersonPicker(persons, self._model.title, self._thumbs, self.recent, len(faces), self._window)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self._picked(faces, dlg.chosen()))
+        self.picker = dlg
+        dlg.open()
+        return dlg
+
+    def _picked(self, faces: list[int], chosen: int | None) -> None:
+        self.picker = None
+        if chosen == NEW_PERSON:
+            self.split(faces)
+        elif chosen is not None:
+            self.move_faces(faces, chosen)
 
     def split_selected(self) -> None:
         self.split(self._page.selected_face_ids())

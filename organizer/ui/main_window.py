@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtCore import Qt
 from PySide6.QtCore import QTimer
 from PySide6.QtCore import Signal
@@ -23,12 +24,16 @@ from PySide6.QtWidgets import QStackedWidget
 from PySide6.QtWidgets import QTabWidget
 
 from organizer import APP_NAME
+from organizer import config
 from organizer.ui import window_state
 from organizer.ui.clustering import ClusteringController
 from organizer.ui.context import AppContext
+from organizer.ui.dialogs.help import AboutDialog
+from organizer.ui.dialogs.help import ShortcutsDialog
 from organizer.ui.dialogs.settings import SettingsDialog
 from organizer.ui.edit_actions import EditActions
 from organizer.ui.edit_actions import add_action
+from organizer.ui.edit_actions import key_bindings
 from organizer.ui.images import local_path
 from organizer.ui.indexing import IndexingController
 from organizer.ui.models.person_model import PersonGridModel
@@ -73,6 +78,10 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self._chart_persons: list = []
         self._chart_stale = False
+        #: A person to select and show once the next refresh has it (the survivor of a merge).
+        self._select_after: int | None = None
+        #: Indexing ended: say what it did once the persons are grouped (the refresh after its clustering).
+        self._summary_pending = False
         self._quit_by: float | None = None
         self._quit_timer = QTimer(self, singleShot=True, interval=QUIT_POLL_MS)
         self._quit_timer.timeout.connect(self.close)
@@ -92,7 +101,7 @@ class MainWindow(QMainWindow):
         self.chart = DemographyChart()
         self.chart.person_chosen.connect(self.open_person)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.page, "&Photos")
+        self.tabs.addTab(self.page, "Pho&tos")  # Alt+P is the People menu's, Alt+O the Photos menu's
         self.tabs.addTab(self.chart, "&Demography")
         self.tabs.currentChanged.connect(lambda _i: self._update_chart())
         self.splitter = QSplitter()
@@ -129,8 +138,9 @@ class MainWindow(QMainWindow):
         lib = self.ctx.library_settings
         self.clustering = ClusteringController(self.pools, self.ctx.clustering, lambda: lib.load().cluster_params(),
                                                self.indexer, self.statusBar(), self.status_label, self)
-        self.edits = EditActions(self.ctx.edits, self.people_panel, self.page, self.status_label,
+        self.edits = EditActions(self.ctx.edits, self.people_panel, self.page, self.thumbs, self.status_label,
                                  lambda: self.browser.current, self._edited, self)
+        self.edits.person_made.connect(self._select_after_refresh)
         self.clustering.clustered.connect(self.edits.clustered)
         self.clustering.clustered.connect(lambda _full: self._edited())
 
@@ -141,18 +151,39 @@ class MainWindow(QMainWindow):
                                             QKeySequence.StandardKey.Open)
         add_action(self, m, "&Rescan Library", self.rescan_all, QKeySequence.StandardKey.Refresh)
         m.addSeparator()
-        add_action(self, m, "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences)
+        # Preferences and Quit have no standard key on some platforms (X11 has none for Preferences).
+        add_action(self, m, "&Settings…", self.open_settings,
+                   key_bindings(QKeySequence.StandardKey.Preferences, "Ctrl+,"))
         m.addSeparator()
-        add_action(self, m, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        add_action(self, m, "&Quit", self.close, key_bindings(QKeySequence.StandardKey.Quit, "Ctrl+Q"))
         self.edits.add_menus(mb)
         self.edits.people_menu.addSeparator()
         self.recluster_action = add_action(
             self, self.edits.people_menu, "Re-&cluster", lambda: self.clustering.recluster(), "Ctrl+R",
             "Group all faces into persons again, keeping every hand edit (they can no longer be undone after it)")
-        add_action(self, self.edits.photos_menu, "&Open", self.browser.open_selected_photo, "Return")
+        self.open_action = add_action(self, self.edits.photos_menu, "&Open", self.browser.open_selected_photo,
+                                      "Return", scope=self.page)
         v = mb.addMenu("&View")
         v.addAction(self.folders_dock.toggleViewAction())
         v.addAction(self.errors_dock.toggleViewAction())
+        h = mb.addMenu("&Help")
+        self.shortcuts_action = add_action(self, h, "&Keyboard Shortcuts", self.show_shortcuts,
+                                           QKeySequence.StandardKey.HelpContents)
+        self.about_action = add_action(self, h, f"&About {APP_NAME}", self.show_about)
+
+    # ------------------------------------------------------------------------------------------- help
+
+    def show_about(self) -> AboutDialog:
+        dlg = AboutDialog(self.ctx.library_path or config.db_path(), config.log_dir() / "organizer.log", self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dlg = ShortcutsDialog(self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+        return dlg
 
     # ------------------------------------------------------------------------------------------- settings, quit
 
@@ -203,12 +234,16 @@ class MainWindow(QMainWindow):
     def _update_chart(self) -> None:
         if self._chart_stale and self.tabs.currentWidget() is self.chart:
             self._chart_stale = False
-            self.chart.set_persons(self._chart_persons)
+            self.chart.set_persons(self._chart_persons, names={p.id: self.person_model.title(p)
+                                                                for p in self._chart_persons})
 
     def _apply_snapshot(self, snap: Snapshot) -> None:
         current = self.people_panel.current_person_id()
         self.person_model.set_persons(snap.persons, snap.unsorted)
-        if current is not None:
+        chosen, self._select_after = self._select_after, None
+        if chosen is not None and self.person_model.row_of(chosen) >= 0:
+            self.open_person(chosen)
+        elif current is not None:
             self.people_panel.select_person(current)
         # The chart is drawn when it is shown: 5 000 persons cost ~50 ms the first screen does not need.
         self._chart_persons, self._chart_stale = snap.persons, True
@@ -218,7 +253,13 @@ class MainWindow(QMainWindow):
         has_library = bool(snap.folders or snap.persons or snap.unsorted)
         self.stack.setCurrentIndex(1 if has_library or self.indexing else 0)
         self.browser.reload()
+        if self._summary_pending and not self.indexing and not self.clustering.running:
+            self._summary_pending = False
+            self.status_label.setText(self.indexer.summary(sum(not p.hidden for p in snap.persons)))
         self.refreshed.emit()
+
+    def _select_after_refresh(self, person_id: int) -> None:
+        self._select_after = person_id
 
     def open_person(self, person_id: int) -> None:
         """Shows a person's photos (from the chart, or anywhere else)."""
@@ -229,20 +270,21 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------------- indexing
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
+        if not _accept_as_copy(event):
+            event.ignore()
 
     def dragMoveEvent(self, event) -> None:
         self.dragEnterEvent(event)
 
     def dropEvent(self, event) -> None:
         paths = [local_path(u) for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
+        if paths and _accept_as_copy(event):
             self.index_paths(paths)
+        else:
+            event.ignore()
 
     def add_folder_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Add Folder")
+        path = QFileDialog.getExistingDirectory(self, "Add Folder", pictures_folder())
         if path:
             self.index_paths([path])
 
@@ -290,8 +332,34 @@ class MainWindow(QMainWindow):
     def _index_finished(self) -> None:
         self.clustering.stop_live()
         self.folders_dock.set_indexing(False)
+        self._summary_pending = self.indexer.outcome is not None
         self.clustering.recluster(incremental=True)
         self.indexing_finished.emit()
         queued = self.indexer.take_queue()
         if queued:
             self.index_paths(queued)
+
+
+def _accept_as_copy(event) -> bool:
+    """Accepts a drag or drop of local files as a copy (else a link), never as a move.
+
+    The files are only read; a drop accepted as a move tells the file manager that it may delete the originals.
+    A drag that offers neither copy nor link is refused.
+    """
+    md = event.mimeData()
+    if not (md.hasUrls() and any(u.isLocalFile() for u in md.urls())):
+        return False
+    for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
+        if event.possibleActions() & action:
+            event.setDropAction(action)
+            event.accept()
+            return True
+    return False
+
+
+def pictures_folder() -> str:
+    """Where Add Folder starts: the user's Pictures folder, else the home folder (never the program's folder)."""
+    for path in QStandardPaths.standardLocations(QStandardPaths.StandardLocation.PicturesLocation):
+        if os.path.isdir(path):
+            return path
+    return os.path.expanduser("~")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
@@ -12,7 +14,6 @@ from organizer.services.person_queries import PersonQueries
 from organizer.ui.dialogs.viewer import PhotoViewer
 from organizer.ui.models.person_model import UNSORTED_ID
 from organizer.ui.models.person_model import PersonGridModel
-from organizer.ui.models.person_model import display_name
 from organizer.ui.models.photo_model import PhotoRow
 from organizer.ui.views.person_page import PersonPage
 from organizer.ui.workers import Pools
@@ -64,7 +65,7 @@ class PersonBrowser(QObject):
         if person_id == UNSORTED_ID:
             self.page.set_header("Unsorted faces", f"{len(rows)} faces that belong to no person yet")
         elif p is not None:
-            self.page.set_header(display_name(p), f"{p.n_faces} faces in {p.n_photos} photos"
+            self.page.set_header(self._persons_model.title(p), f"{p.n_faces} faces in {p.n_photos} photos"
                                  + (" · hidden" if p.hidden else ""))
 
     def open_photo(self, photo) -> PhotoViewer | None:
@@ -74,7 +75,9 @@ class PersonBrowser(QObject):
         """
         if photo is None:
             return None
-        faces = [f for f in self._browse.media_faces(photo.media_id) if f.frame_s == photo.frame_s]
+        # Unnamed persons are labelled as the grid numbers them ("Person 3"), not by their database ids.
+        faces = [f if f.name or f.person_id is None else dataclasses.replace(f, name=self._persons_model.name_of(
+            f.person_id)) for f in self._browse.media_faces(photo.media_id) if f.frame_s == photo.frame_s]
         full = (photo.width, photo.height) if photo.width and photo.height else None
         frame_s = (photo.frame_s or 0.0) if photo.kind == "video" else None
         self.viewer = PhotoViewer(self._pools, photo.path, faces, photo.face_id, full, frame_s, self._window)

@@ -40,7 +40,7 @@ def test_pause_resume_and_cancel(make_window, qtbot, library, tmp_path):
     with qtbot.waitSignal(w.indexing_finished, timeout=10_000):
         qtbot.mouseClick(w.cancel_button, Qt.MouseButton.LeftButton)
     assert not w.indexing
-    assert w.status_label.text() == "Indexing stopped"
+    assert w.status_label.text().startswith("Indexing stopped: ")
     assert not any(b.isVisible() for b in (w.progress, w.pause_button, w.cancel_button))
     assert not w.pause_button.isChecked() and w.pause_button.text() == "Pause"  # ready for the next run
     assert 0 < n_media(library) < 40
@@ -48,7 +48,7 @@ def test_pause_resume_and_cancel(make_window, qtbot, library, tmp_path):
     # Indexing again picks up where the cancelled run stopped.
     with qtbot.waitSignal(w.indexing_finished, timeout=30_000):
         w.index_paths([str(album)])
-    assert w.status_label.text() == "Indexing finished"
+    assert w.status_label.text().startswith("Indexing finished: ")
     assert n_media(library, MediaStatus.OK) == 40
 
 
@@ -67,6 +67,8 @@ def test_errors_panel_lists_unreadable_files(make_window, qtbot, library, tmp_pa
     rows = {w.error_list.topLevelItem(i).text(0): w.error_list.topLevelItem(i).text(1) for i in range(2)}
     assert rows[str(album / "corrupt.jpg")] == "Not a photo Organizer can read"
     assert "damaged or incomplete" in rows[str(album / "truncated.jpg")]
+    tips = {w.error_list.topLevelItem(i).text(0): w.error_list.topLevelItem(i).toolTip(1) for i in range(2)}
+    assert tips[str(album / "truncated.jpg")].endswith("Details: truncated JPEG")  # the technical words
     assert n_media(library, MediaStatus.OK) == 2
 
 

@@ -36,6 +36,8 @@ class Role(IntEnum):
     Hidden = Qt.ItemDataRole.UserRole + 7
     CoverFaceId = Qt.ItemDataRole.UserRole + 8
     Summary = Qt.ItemDataRole.UserRole + 9
+    #: The name shown: the person's name, else "Person N" (see :meth:`PersonGridModel.name_of`).
+    Title = Qt.ItemDataRole.UserRole + 10
 
 
 class SortKey(IntEnum):
@@ -44,8 +46,27 @@ class SortKey(IntEnum):
     BIRTH_YEAR = 2
 
 
-def display_name(p: PersonSummary) -> str:
-    return p.name or f"Person {p.id}"
+#: What an unnamed person the grid does not show (a hidden one) is called.
+UNNAMED = "Unnamed person"
+
+
+def display_name(p: PersonSummary, number: int | None = None) -> str:
+    """The person's name, else "Person ``number``" (the number the grid gives it), else :data:`UNNAMED`."""
+    if p.name:
+        return p.name
+    return f"Person {number}" if number is not None else UNNAMED
+
+
+def number_persons(persons: Sequence[PersonSummary]) -> dict[int, int]:
+    """Numbers 1..N for the persons in the grid's first order (most photos first, then the oldest); an unnamed
+    person is shown as "Person <its number>".
+
+    The numbers follow what the user sees, never the database's ids (which run into the thousands after a few
+    re-clusterings). Named persons keep their numbers too, so that naming one does not renumber the others; sorting
+    or filtering the grid keeps them; a merge, a split or new photos that change the order renumber.
+    """
+    ranked = sorted(persons, key=lambda p: (-p.n_photos, p.id))
+    return {p.id: i for i, p in enumerate(ranked, 1)}
 
 
 def gender_symbol(gender: str | None) -> str:
@@ -87,6 +108,8 @@ class PersonGridModel(QAbstractListModel):
         self._unsorted = 0
         self._sort = SortKey.PHOTOS
         self._row_of_face: dict[int, int] = {}
+        self._numbers: dict[int, int] = {}
+        self._by_id: dict[int, PersonSummary] = {}
         thumbnails.loaded.connect(self._thumbnails_loaded)
 
     # -- filling
@@ -95,6 +118,8 @@ class PersonGridModel(QAbstractListModel):
         self.beginResetModel()
         self._persons = list(persons)
         self._unsorted = unsorted_faces
+        self._numbers = number_persons(self._persons)
+        self._by_id = {p.id: p for p in self._persons}
         self._sort_rows()
         self.endResetModel()
 
@@ -114,7 +139,8 @@ class PersonGridModel(QAbstractListModel):
 
     def _sort_rows(self) -> None:
         if self._sort == SortKey.NAME:
-            self._persons.sort(key=lambda p: (p.name is None, (p.name or "").casefold(), p.id))
+            # Named persons by name, then the unnamed ones by their number.
+            self._persons.sort(key=lambda p: (not p.name, (p.name or "").casefold(), self._numbers.get(p.id, 0), p.id))
         elif self._sort == SortKey.BIRTH_YEAR:
             self._persons.sort(key=lambda p: (p.birth_year is None, p.birth_year or 0, p.id))
         else:
@@ -138,6 +164,21 @@ class PersonGridModel(QAbstractListModel):
     def persons(self) -> list[PersonSummary]:
         return list(self._persons)
 
+    def title(self, p: PersonSummary) -> str:
+        """What the grid calls ``p``: its name, else "Person N" (:func:`number_persons`)."""
+        return display_name(p, self._numbers.get(p.id))
+
+    def summary(self, person_id: int) -> PersonSummary | None:
+        """The person ``person_id`` if the grid has it."""
+        return self._by_id.get(person_id)
+
+    def name_of(self, person_id: int | None) -> str:
+        """What the grid calls the person ``person_id`` (also one it does not show: :data:`UNNAMED`)."""
+        if person_id == UNSORTED_ID:
+            return "Unsorted faces"
+        p = self._by_id.get(person_id) if person_id is not None else None
+        return self.title(p) if p is not None else UNNAMED
+
     # -- Qt model API
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -150,13 +191,15 @@ class PersonGridModel(QAbstractListModel):
         if p is None:
             return self._unsorted_data(role)
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{display_name(p)}\n{describe(p)}"
+            return f"{self.title(p)}\n{describe(p)}"
+        if role == Role.Title:
+            return self.title(p)
         if role == Qt.ItemDataRole.EditRole or role == Role.Name:
             return p.name or ""
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbs.get(p.cover_face_id)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{display_name(p)}: {p.n_faces} faces in {p.n_photos} photos" + (" (hidden)" if p.hidden else "")
+            return f"{self.title(p)}: {p.n_faces} faces in {p.n_photos} photos" + (" (hidden)" if p.hidden else "")
         return {Role.PersonId: p.id, Role.PhotoCount: p.n_photos, Role.FaceCount: p.n_faces, Role.Gender: p.gender,
                 Role.BirthYear: p.birth_year, Role.Hidden: p.hidden, Role.CoverFaceId: p.cover_face_id,
                 Role.Summary: p}.get(role)
@@ -239,4 +282,4 @@ class PersonFilterProxy(QSortFilterProxyModel):
         p = src.person(source_row)
         if p is None:
             return False
-        return self._text in display_name(p).casefold()
+        return self._text in src.title(p).casefold()

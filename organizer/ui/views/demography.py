@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from collections.abc import Sequence
 
 import pyqtgraph as pg
@@ -80,15 +81,16 @@ class DemographyChart(QWidget):
         for item in self._items:
             item.setOpts(pen=pg.mkPen(base, width=1))  # segment separators in the background colour
 
-    def set_persons(self, persons: Sequence, year: int | None = None) -> None:
-        """``persons``: PersonSummary-like objects (``id``, ``name``, ``gender``, ``birth_year``)."""
+    def set_persons(self, persons: Sequence, year: int | None = None, names: Mapping[int, str] | None = None) -> None:
+        """``persons``: PersonSummary-like objects (``id``, ``name``, ``gender``, ``birth_year``); ``names``: what the
+        people grid calls them (its "Person N" numbers), else their names."""
         for it in self._items:
             self.plot.removeItem(it)
         self._items.clear()
         legend = self.plot.plotItem.legend
         if legend is not None:
             legend.clear()
-        self._names = {p.id: display_name(p) for p in persons}
+        self._names = {p.id: (names or {}).get(p.id) or display_name(p) for p in persons}
         segments = demography(persons, year)
         self._segments = []
         left = [0.0] * len(AGE_RANGES)

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""The errors dock: the files the library could not read, and why; it opens by itself when a run adds some."""
+"""The errors dock: the files the library could not read, and why; it opens by itself when a run adds some, and
+closes by itself when there are none left."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class ErrorsDock(QDockWidget):
         self.setWidget(self.error_list)
         self._before_run: int | None = None
         self.hide()
+        self.toggleViewAction().setEnabled(False)  # nothing to show yet
 
     def count(self) -> int:
         return self.error_list.topLevelItemCount()
@@ -48,9 +50,15 @@ class ErrorsDock(QDockWidget):
         for err in errors:
             item = QTreeWidgetItem(self.error_list, [display_path(err.path), err.message])
             item.setToolTip(0, display_path(err.path))
-            item.setToolTip(1, err.message)
+            # the plain words in the list, the decoder's own words (when known) in the tooltip
+            detail = getattr(err, "detail", None)
+            item.setToolTip(1, f"{err.message}\n\nDetails: {detail}" if detail else err.message)
         self.setWindowTitle(f"Errors ({len(errors)})")
-        if errors:
+        # An empty panel only takes room from the grids: it closes, and View → Errors waits for something to show.
+        self.toggleViewAction().setEnabled(bool(errors))
+        if not errors:
+            self.hide()
+        else:
             # Paths get what they need, up to two thirds of the panel; the messages get the rest.
             self.error_list.resizeColumnToContents(0)
             self.error_list.setColumnWidth(0, min(self.error_list.columnWidth(0),

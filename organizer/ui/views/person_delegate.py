@@ -24,12 +24,13 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 
 from organizer.ui.models.person_model import Role
 from organizer.ui.models.person_model import detail_lines
-from organizer.ui.models.person_model import display_name
 
 ICON_SIDE = 96
 #: Width of a grid cell; three text lines and the face fit its height (see :meth:`PersonDelegate.cell_size`).
 CELL_WIDTH = 156
 PAD = 4
+#: Property of a rename editor once it holds the person's name.
+_FILLED = "organizerFilled"
 
 
 class PersonDelegate(QStyledItemDelegate):
@@ -94,7 +95,7 @@ class PersonDelegate(QStyledItemDelegate):
             self._paint_unsorted_icon(painter, icon_rect, option.palette)
         main, detail = self.text_colours(option, index)
         if p is not None:
-            name = display_name(p)
+            name = str(index.data(Role.Title))
             first, second = detail_lines(p)
         else:
             n = int(index.data(Role.FaceCount) or 0)
@@ -127,6 +128,13 @@ class PersonDelegate(QStyledItemDelegate):
         c = rect.center()
         painter.drawEllipse(c.x() - 14, c.y() - 26, 28, 28)
         painter.drawRoundedRect(c.x() - 24, c.y() + 6, 48, 24, 12, 12)
+
+    def setEditorData(self, editor, index: QModelIndex) -> None:
+        # The view calls this again whenever the person's row changes, and faces arrive from the thumbnail cache
+        # while the user types: only the opening rename gets the stored name, or the typed one would be lost.
+        if not editor.property(_FILLED):
+            super().setEditorData(editor, index)
+            editor.setProperty(_FILLED, True)
 
     def updateEditorGeometry(self, editor, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         _icon, name_rect, _a, _b = self._rects(option)

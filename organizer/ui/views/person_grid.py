@@ -37,7 +37,8 @@ class PeopleView(QListView):
         self.setGridSize(PersonDelegate.cell_size(self.font()))
         self.setSpacing(4)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+        # Double-click (or F2, or a click on the selected person) renames; Return saves the name, Esc keeps the old.
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
                              | QAbstractItemView.EditTrigger.SelectedClicked)
         self.setAcceptDrops(True)
         self.setDropIndicatorShown(True)
@@ -58,6 +59,8 @@ class PeoplePanel(QWidget):
         self.filter_edit = QLineEdit(placeholderText="Filter by name", clearButtonEnabled=True)
         self.filter_edit.setMinimumWidth(self.filter_edit.fontMetrics().horizontalAdvance("Filter by name") + 40)
         self.filter_edit.textChanged.connect(self.proxy.set_text)
+        # Dropped folders go to the window (indexed, as a copy); a line edit would take them as text, as a move.
+        self.filter_edit.setAcceptDrops(False)
         self.sort_combo = QComboBox()
         self.sort_combo.addItems(["Most photos", "Name", "Birth year"])
         self.sort_combo.currentIndexChanged.connect(lambda i: model.sort_by(SortKey(i)))
@@ -65,6 +68,8 @@ class PeoplePanel(QWidget):
         self.hidden_check = QCheckBox("Show hidden")
         self.hidden_check.toggled.connect(self.show_hidden_changed)
         self.view = PeopleView()
+        self.setAccessibleName("people grid")  # also where its shortcuts work (Help → Keyboard Shortcuts)
+        self.view.setAccessibleName("people grid")
         self.view.setModel(self.proxy)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         top = QHBoxLayout()

@@ -48,6 +48,8 @@ class PersonPage(QWidget):
         self.subtitle = QLabel("")
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.view = QListView()
+        self.setAccessibleName("photos")  # also where its shortcuts work (Help → Keyboard Shortcuts)
+        self.view.setAccessibleName("photos")
         self.view.setViewMode(QListView.ViewMode.IconMode)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)
