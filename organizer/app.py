@@ -160,6 +160,14 @@ def listen_for_second_starts(db: Path, window: MainWindow) -> QLocalServer:
 def main(argv: list[str] | None = None, log_level: int = logging.WARNING) -> int:
     """Runs the desktop app; ``log_level`` is the console's (``organizer -v``), the log file keeps INFO and up."""
     logsetup.setup(log_level, log_file())
+    from organizer import platform_check
+
+    missing = platform_check.missing_libraries()
+    if missing:  # Qt would abort with a misleading message; say what to install instead (terminal and log)
+        message = platform_check.install_message(missing)
+        print(message, file=sys.stderr)
+        log.error("%s", message)
+        return 1
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication

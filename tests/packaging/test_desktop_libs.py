@@ -42,3 +42,22 @@ def test_missing_xcb_libraries_are_named_with_the_install_command(tmp_path: Path
 def test_nothing_missing_or_offscreen_starts(tmp_path: Path) -> None:
     assert _run(tmp_path, "#!/bin/sh\necho '	libxcb.so.1 => /usr/lib/libxcb.so.1'\n").returncode == 0
     assert _run(tmp_path, PLAIN_DEBIAN_LDD, platform="offscreen").returncode == 0  # tests and CI need none
+
+
+def test_the_app_itself_says_what_to_install(tmp_path: Path) -> None:
+    """The bundle and `organizer` started from a menu run the same check before Qt can abort."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "ldd").write_text(PLAIN_DEBIAN_LDD)
+    (bin_dir / "ldd").chmod(0o755)
+    plugin = tmp_path / "libqxcb.so"
+    plugin.write_bytes(b"\x7fELF")
+    env = dict(os.environ, DISPLAY=":0", QT_QPA_PLATFORM="xcb", ORGANIZER_QT_XCB_PLUGIN=str(plugin),
+               PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", ORGANIZER_DB=str(tmp_path / "lib.sqlite"),
+               XDG_STATE_HOME=str(tmp_path / "state"), PYTHONPATH=str(REPO))
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "organizer"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "sudo apt-get install libxcb-icccm4 libxcb-keysyms1" in r.stderr
+    assert "Aborted" not in r.stderr and not (tmp_path / "lib.sqlite").exists()
