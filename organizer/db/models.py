@@ -56,6 +56,8 @@ class DecisionKind(enum.StrEnum):
     REMOVED = "removed"
     HIDDEN = "hidden"
     RENAMED = "renamed"
+    #: The face the user chose as the person's picture (``face_id``; the latest one of a person's faces wins).
+    COVER = "cover"
 
 
 def _enum(e: type[enum.Enum]) -> Enum:

@@ -131,6 +131,21 @@ class PersonEdits:
                 _decide(s, res, DecisionKind.HIDDEN, person_id=person_id)
             return res
 
+    def set_cover(self, person_id: int, face_id: int) -> EditResult:
+        """Make one of the person's faces its picture (in the people grid and everywhere a person has a face).
+
+        Stored as a decision on the face, so it follows the face through merges and re-clustering; undo removes it
+        and the previous choice (or the automatic one) comes back.
+        """
+        with self._writes.begin() as s:
+            _person(s, person_id)
+            f = s.get(Face, face_id)
+            if f is None or f.person_id != person_id:
+                raise ValueError(f"face {face_id} is not a face of person {person_id}")
+            res = EditResult("cover", person_id=person_id)
+            _decide(s, res, DecisionKind.COVER, face_id=face_id)
+            return res
+
     def undo(self, res: EditResult) -> None:
         """Restore the state before an edit exactly (persons, assignments, decisions)."""
         with self._writes.begin() as s:

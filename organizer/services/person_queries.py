@@ -17,10 +17,12 @@ from organizer.cluster import fuse_birth_year
 from organizer.cluster.attributes import fuse_birth_year_groups
 from organizer.cluster.attributes import fuse_gender_groups
 from organizer.db import repo
+from organizer.db.models import DecisionKind
 from organizer.db.models import Face
 from organizer.db.models import Media
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
+from organizer.db.models import UserDecision
 from organizer.media import dates
 from organizer.services.cluster_items import timestamp
 
@@ -78,6 +80,9 @@ class PersonQueries:
         with self._sessions() as s:
             faces, media_rows = repo.person_face_table(s, dates.TRUSTED_SOURCES)
             persons = {p.id: (p.name, p.hidden) for p in s.execute(select(Person.id, Person.name, Person.hidden))}
+            # faces chosen as a person's picture, with the order of the choices (the latest wins)
+            chosen = dict(s.execute(select(UserDecision.face_id, UserDecision.id)
+                                    .where(UserDecision.kind == DecisionKind.COVER)).all())
         if not len(faces):
             return []
         # None became NaN; ids are exact in float64 far beyond any library's size
@@ -99,6 +104,14 @@ class PersonQueries:
         n_photos = np.bincount(group[first_of_photo], minlength=len(starts))
         # the largest, most confident face of each person is its cover
         best = np.lexsort((-area, group))[starts]
+        if chosen:  # ... unless the user chose one of its faces
+            latest: dict[int, int] = {}
+            for row in np.flatnonzero(np.isin(face_ids, np.fromiter(chosen, np.int64))).tolist():
+                k = int(group[row])
+                if k not in latest or chosen[int(face_ids[row])] > chosen[int(face_ids[latest[k]])]:
+                    latest[k] = row
+            for k, row in latest.items():
+                best[k] = row
         out = []
         this_year = dt.date.today().year  # nobody is born in the future, whatever the ages say
         for k, a in enumerate(starts.tolist()):

@@ -32,6 +32,7 @@ from organizer.ui.commands import EditCommand
 from organizer.ui.dialogs.person_picker import NEW_PERSON
 from organizer.ui.dialogs.person_picker import PersonPicker
 from organizer.ui.models.person_model import UNSORTED_ID
+from organizer.ui.models.photo_model import PhotoRole
 from organizer.ui.models.thumbnails import ThumbnailCache
 from organizer.ui.views.person_grid import PeoplePanel
 from organizer.ui.views.person_page import PersonPage
@@ -136,7 +137,9 @@ class EditActions(QObject):
                                        scope=page)
         self.remove_action = add_action(self, f, "Not a &Face", self.remove_selected_faces,
                                         QKeySequence.StandardKey.Delete, scope=page)
-        self._page.view.addActions([self.move_action, self.split_action, self.remove_action])
+        self.cover_action = add_action(self, f, "&Use as Person's Picture", self.use_as_cover, scope=page,
+                                       tip="Show this face for the person in the people grid")
+        self._page.view.addActions([self.move_action, self.split_action, self.remove_action, self.cover_action])
         self._panel.view.addActions([self.rename_action, self.merge_action, self.hide_action])
         self._panel.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
@@ -229,7 +232,20 @@ class EditActions(QObject):
         what = _n(len(face_ids), "non-face")
         return self._edit(f"Remove {what}", f"Removed {what}", lambda: self._edits.remove_faces(face_ids))
 
+    def set_cover(self, person_id: int, face_id: int) -> EditResult | None:
+        who = self._model.name_of(person_id)
+        return self._edit("Use as person's picture", f"New picture for “{who}”",
+                          lambda: self._edits.set_cover(person_id, face_id))
+
     # -- the same, on what is selected
+
+    def use_as_cover(self) -> None:
+        """The current photo's face becomes the shown person's picture."""
+        person, idx = self._current_person(), self._page.view.currentIndex()
+        if person in (None, UNSORTED_ID) or not idx.isValid():
+            self.status_label.setText("Select a photo of a person first")
+            return
+        self.set_cover(person, int(idx.data(PhotoRole.FaceId)))
 
     def merge_selected(self) -> None:
         self.merge(self._panel.selected_person_ids())

@@ -128,12 +128,13 @@ def read_video_frame(path: str, t: float, max_side: int) -> QImage:
 
 def draw_face_boxes(img: QImage, faces: Sequence[Any], highlight: int | None, full: tuple[int, int] | None,
                     other: QColor, other_width: int = 1,
-                    label: Callable[[Any], str] | None = None) -> QImage:
+                    label: Callable[[Any], str] | None = None, line_scale: float = 1.0) -> QImage:
     """A copy of ``img`` with each face's box drawn (``faces``: objects with ``face_id`` and ``box``).
 
     Boxes are in ``full`` (the full-resolution upright size; None or 0 = the image's own) pixels. The face
     ``highlight`` gets a thick :data:`HIGHLIGHT` box, the others ``other``; ``label(face)``, if given, is written
-    under each box on a dark plate (readable on light and dark photos alike).
+    under each box on a dark plate (readable on light and dark photos alike). ``line_scale`` widens the lines
+    (a big photo shown scaled down keeps visible boxes).
     """
     if img.isNull():
         return img
@@ -150,7 +151,7 @@ def draw_face_boxes(img: QImage, faces: Sequence[Any], highlight: int | None, fu
         x, y, w, h = f.box
         r = QRectF(x * sx, y * sy, w * sx, h * sy)
         mine = f.face_id == highlight
-        p.setPen(QPen(HIGHLIGHT if mine else other, 3 if mine else other_width))
+        p.setPen(QPen(HIGHLIGHT if mine else other, (3 if mine else other_width) * line_scale))
         p.drawRect(r)
         if label is not None:
             text = label(f)

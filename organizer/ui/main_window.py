@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         self.page = PersonPage(self.photo_model)
         self.browser = PersonBrowser(self.page, self.person_model, self.ctx.persons, self.browse, self.pools, self)
         self.people_panel.person_activated.connect(self.browser.show)
-        self.chart = DemographyChart()
+        self.chart = DemographyChart(self.thumbs)
         self.chart.person_chosen.connect(self.open_person)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.page, "Pho&tos")  # Alt+P is the People menu's, Alt+O the Photos menu's
@@ -214,7 +214,8 @@ class MainWindow(QMainWindow):
             self.clustering.shutdown()
             self.indexer.cancel()
             self._quit_by = time.monotonic() + QUIT_WAIT_S
-        if self.pools.wait(0) or time.monotonic() >= self._quit_by:
+        # Idle pools are not enough: a finished run's last signal may still be queued (then it is delivered first).
+        if (self.pools.wait(0) and not self.clustering.running) or time.monotonic() >= self._quit_by:
             super().closeEvent(event)
             return
         event.ignore()

@@ -71,19 +71,24 @@ class PersonBrowser(QObject):
     def open_photo(self, photo) -> PhotoViewer | None:
         """Opens a photo (or the video frame) with every face box and name, without blocking the window.
 
-        The dialog opens at once with a placeholder; the file is decoded on the io pool.
+        The dialog opens at once with a placeholder; the file is decoded on the io pool. Left/Right go through the
+        page's other photos (its rows), each decoded there too.
         """
         if photo is None:
             return None
-        # Unnamed persons are labelled as the grid numbers them ("Person 3"), not by their database ids.
-        faces = [f if f.name or f.person_id is None else dataclasses.replace(f, name=self._persons_model.name_of(
-            f.person_id)) for f in self._browse.media_faces(photo.media_id) if f.frame_s == photo.frame_s]
-        full = (photo.width, photo.height) if photo.width and photo.height else None
-        frame_s = (photo.frame_s or 0.0) if photo.kind == "video" else None
-        self.viewer = PhotoViewer(self._pools, photo.path, faces, photo.face_id, full, frame_s, self._window)
+        photos = [r.photo for r in self.photo_model.rows()]
+        index = next((i for i, p in enumerate(photos) if p.face_id == photo.face_id), None)
+        if index is None:
+            photos, index = [photo], 0
+        self.viewer = PhotoViewer(self._pools, photos, index, self.faces_of, self._window)
         self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.viewer.open()
         return self.viewer
+
+    def faces_of(self, photo) -> list:
+        """The faces of the photo (of its frame), unnamed persons labelled as the grid numbers them ("Person 3")."""
+        return [f if f.name or f.person_id is None else dataclasses.replace(f, name=self._persons_model.name_of(
+            f.person_id)) for f in photo.faces]
 
     def open_selected_photo(self) -> None:
         photos = self.page.selected_photos()

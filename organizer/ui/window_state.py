@@ -32,6 +32,8 @@ def restore(w: MainWindow) -> None:
         w.splitter.setSizes([2 * grid + 40, max(400, w.width() - 2 * grid - 300)])
     w.people_panel.hidden_check.setChecked(s.value("people/show_hidden", False, type=bool))
     w.people_panel.sort_combo.setCurrentIndex(int(s.value("people/sort", 0)))
+    slider = w.people_panel.size_slider
+    slider.setValue(int(s.value("people/face_size", slider.value())))
 
 
 def save(w: MainWindow) -> None:
@@ -41,4 +43,5 @@ def save(w: MainWindow) -> None:
     s.setValue("window/splitter", w.splitter.saveState())
     s.setValue("people/show_hidden", w.people_panel.hidden_check.isChecked())
     s.setValue("people/sort", w.people_panel.sort_combo.currentIndex())
+    s.setValue("people/face_size", w.people_panel.size_slider.value())
     s.sync()

@@ -55,11 +55,11 @@ def test_photo_with_non_utf8_name_previews_and_opens(qtbot, odd_dir, library, bu
     assert read_image(path + "-missing", 100).isNull()
 
     pools = Pools()
-    viewer = PhotoViewer(pools, photo.path, list(photo.faces), photo.face_id, (320, 240))
+    viewer = PhotoViewer(pools, [photo], 0, lambda p: list(p.faces))
     qtbot.addWidget(viewer)
     qtbot.waitUntil(lambda: not viewer.loading, timeout=5000)
     pools.wait()
-    assert viewer.label.pixmap() is not None and viewer.label.pixmap().width() == 320
+    assert viewer.image().width() == 320
     assert "\ufffd" in viewer.windowTitle()  # shown, not silently dropped
     assert file_url(path).toEncoded().data().endswith(b"caf%FF/%FF%FE%20photo.jpg")
     assert local_path(file_url(path)) == path  # what a drop of this file gives the window

@@ -128,7 +128,7 @@ def test_double_click_opens_viewer_with_every_face_and_name(make_window, qtbot, 
     qtbot.waitUntil(lambda: not v.loading, timeout=5000)  # decoded on the io pool
     # The unnamed person is labelled as the grid numbers it (its only unnamed person), not by its database id.
     assert someone != 1 and sorted(f.name for f in v.faces) == ["Alice", "Person 1"]
-    img = v.label.pixmap().toImage()
+    img = v.image()
     assert (img.width(), img.height()) == (320, 240)
     assert _near(_rgb(img, 40, 70), (HIGHLIGHT.red(), HIGHLIGHT.green(), HIGHLIGHT.blue()))  # Alice: highlighted
     assert not _near(_rgb(img, 200, 70), (90, 90, 90))  # the other face has its box too
@@ -192,7 +192,7 @@ def test_viewer_opens_at_once_and_decodes_off_the_gui_thread(make_window, qtbot,
     with qtbot.waitSignal(v.loaded, timeout=5000):
         pass
     assert threads and threads[0] != threading.get_ident()
-    img = v.label.pixmap().toImage()
+    img = v.image()
     assert (img.width(), img.height()) == (320, 240)
     assert _near(_rgb(img, 40, 70), (HIGHLIGHT.red(), HIGHLIGHT.green(), HIGHLIGHT.blue()))
     v.close()

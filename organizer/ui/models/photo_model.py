@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractListModel
 from PySide6.QtCore import QMimeData
 from PySide6.QtCore import QModelIndex
 from PySide6.QtCore import QPersistentModelIndex
+from PySide6.QtCore import QSize
 from PySide6.QtCore import Qt
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
@@ -29,6 +30,12 @@ from organizer.ui.models.person_model import FACES_MIME
 from organizer.ui.workers import Pools
 
 PREVIEW_SIDE = 200
+#: A face smaller than this share of its photo's longer side is shown with its region, not in the whole photo.
+SMALL_FACE = 0.1
+#: The region shown around a small face: this many face sides wide (the face with its context), 4:3.
+REGION_FACES = 5
+#: The largest decode for a region (a face region of a 40 MP photo is cut from at most this longer side).
+REGION_DECODE = 4096
 #: Previews rendered per io-pool task.
 FETCH_BATCH = 4
 OTHER = QColor(255, 255, 255, 200)
@@ -49,9 +56,48 @@ class PhotoRow:
     age_at_photo: float | None
 
 
+def preview_region(p: PhotoOfPerson) -> tuple[float, float, float, float] | None:
+    """The part of the photo its preview shows, in full-resolution pixels, or None for the whole photo.
+
+    On a large photo with a small face the whole photo would show a face of a few pixels: the preview shows the
+    face's region then (the face with about two face sides of context around it), 4:3 like most photos.
+    """
+    full_w, full_h = p.width or 0, p.height or 0
+    x, y, w, h = p.box
+    if p.kind == "video" or not full_w or not full_h or max(w, h) >= SMALL_FACE * max(full_w, full_h):
+        return None
+    rw = min(float(full_w), max(w, h) * REGION_FACES)
+    rh = min(float(full_h), rw * 3 / 4)
+    rx = min(max(0.0, x + w / 2 - rw / 2), full_w - rw)
+    ry = min(max(0.0, y + h / 2 - rh / 2), full_h - rh)
+    return rx, ry, rw, rh
+
+
+def preview_size(p: PhotoOfPerson, side: int = PREVIEW_SIDE) -> QSize:
+    """The size of the preview :func:`render_preview` makes, known without decoding anything."""
+    region = preview_region(p)
+    w, h = (region[2], region[3]) if region else (p.width or 4, p.height or 3)
+    s = side / max(w, h, 1)
+    return QSize(max(1, round(w * s)), max(1, round(h * s)))
+
+
+def _region_preview(p: PhotoOfPerson, region: tuple[float, float, float, float], side: int) -> QImage:
+    full_w, full_h = p.width or 0, p.height or 0
+    rx, ry, rw, rh = region
+    decode_side = min(REGION_DECODE, round(side * max(full_w, full_h) / max(rw, rh)))
+    img = read_image(p.path, decode_side)
+    if img.isNull():
+        return img
+    img = draw_face_boxes(img, p.faces, p.face_id, (full_w, full_h), OTHER)
+    s = img.width() / full_w
+    crop = img.copy(round(rx * s), round(ry * s), max(1, round(rw * s)), max(1, round(rh * s)))
+    return crop.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+
+
 def render_preview(browse: BrowseService, p: PhotoOfPerson, side: int = PREVIEW_SIDE,
                    frames: dict[tuple[str, float], QImage] | None = None) -> QImage:
-    """A preview of the whole photo with every face box, the person's face highlighted (runs on a pool thread).
+    """A preview of the whole photo with every face box, the person's face highlighted (runs on a pool thread);
+    of the face's region when the face is small on a large photo (:func:`preview_region`).
 
     Videos show the frame in which the person appears, with that frame's face boxes; when the frame cannot be
     decoded any more (file moved, codec gone), the face crop stored at indexing stands in for it.
@@ -69,6 +115,9 @@ def render_preview(browse: BrowseService, p: PhotoOfPerson, side: int = PREVIEW_
             img = QImage.fromData(data) if data else QImage()
             return img.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio) if not img.isNull() else img
     else:
+        region = preview_region(p)
+        if region is not None:
+            return _region_preview(p, region, side)
         img = read_image(p.path, side)
     return draw_face_boxes(img, p.faces, p.face_id, (p.width or 0, p.height or 0), OTHER)
 

@@ -10,11 +10,15 @@ from collections.abc import Sequence
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
 from PySide6.QtCore import QPointF
+from PySide6.QtCore import QSize
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QCursor
+from PySide6.QtGui import QIcon
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox
 from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QToolTip
 from PySide6.QtWidgets import QVBoxLayout
 from PySide6.QtWidgets import QWidget
 
@@ -23,9 +27,18 @@ from organizer.services.browse_service import GENDERS
 from organizer.services.browse_service import AgeSegment
 from organizer.services.browse_service import demography
 from organizer.ui.models.person_model import display_name
+from organizer.ui.models.thumbnails import ThumbnailCache
 
 COLOURS = {"male": (70, 130, 220), "female": (220, 90, 120), None: (150, 150, 150)}
 BAR_HEIGHT = 0.7
+#: Side of the faces in the combo box of a shared segment.
+COMBO_ICON = 40
+
+
+def segment_text(seg: AgeSegment) -> str:
+    """What hovering a segment says: "25–37, female: 12 persons"."""
+    n = len(seg.person_ids)
+    return f"{AGE_RANGES[seg.range_index][0]}, {seg.gender or 'unknown'}: {n} person{'s' if n != 1 else ''}"
 
 
 class DemographyChart(QWidget):
@@ -34,8 +47,13 @@ class DemographyChart(QWidget):
 
     person_chosen = Signal(int)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, thumbs: ThumbnailCache | None = None, parent=None) -> None:
         super().__init__(parent)
+        #: Faces for the combo box of a shared segment (none: names only).
+        self._thumbs = thumbs
+        self._covers: dict[int, int | None] = {}
+        #: What the segment under the mouse says ("" when none), shown as its tooltip.
+        self.hover_text = ""
         # The plot follows the window's palette (light or dark) rather than pyqtgraph's fixed black: see
         # _apply_palette, run again whenever the palette changes (the system switching between light and dark).
         self.plot = pg.PlotWidget()
@@ -47,8 +65,12 @@ class DemographyChart(QWidget):
         self.plot.setYRange(-0.6, len(AGE_RANGES) - 0.4, padding=0)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.scene().sigMouseClicked.connect(self._scene_clicked)
+        self.plot.scene().sigMouseMoved.connect(self._scene_hovered)
         self.combo = QComboBox()
         self.combo.setMinimumWidth(240)
+        self.combo.setIconSize(QSize(COMBO_ICON, COMBO_ICON))
+        if thumbs is not None:
+            thumbs.loaded.connect(self._faces_loaded)
         self.combo.activated.connect(self._combo_activated)
         self.hint = QLabel("Click a bar segment to open that person's photos.")
         row = QHBoxLayout()
@@ -91,6 +113,7 @@ class DemographyChart(QWidget):
         if legend is not None:
             legend.clear()
         self._names = {p.id: (names or {}).get(p.id) or display_name(p) for p in persons}
+        self._covers = {p.id: getattr(p, "cover_face_id", None) for p in persons}
         segments = demography(persons, year)
         self._segments = []
         left = [0.0] * len(AGE_RANGES)
@@ -140,6 +163,22 @@ class DemographyChart(QWidget):
         """Scene position of a point in plot coordinates (for tests and keyboard access)."""
         return self.plot.plotItem.vb.mapViewToScene(QPointF(x, y))
 
+    def _scene_hovered(self, scene_pos) -> None:
+        vb = self.plot.plotItem.vb
+        seg = None
+        if vb.sceneBoundingRect().contains(scene_pos):
+            p = vb.mapSceneToView(scene_pos)
+            seg = self.segment_at(p.x(), p.y())
+        text = segment_text(seg) if seg is not None else ""
+        if text == self.hover_text:
+            return
+        self.hover_text = text
+        self.plot.setToolTip(text)
+        if text:
+            QToolTip.showText(QCursor.pos(), text, self.plot)
+        else:
+            QToolTip.hideText()
+
     def _scene_clicked(self, event) -> None:
         vb = self.plot.plotItem.vb
         if not vb.sceneBoundingRect().contains(event.scenePos()):
@@ -157,9 +196,26 @@ class DemographyChart(QWidget):
         self.combo.clear()
         self.combo.addItem(f"{len(seg.person_ids)} persons aged {AGE_RANGES[seg.range_index][0]}: choose one…", -1)
         for pid in sorted(seg.person_ids, key=lambda i: self._names.get(i, "").casefold()):
-            self.combo.addItem(self._names.get(pid, str(pid)), pid)
+            self.combo.addItem(self._face(pid), self._names.get(pid, str(pid)), pid)
         self.combo.show()
         self.combo.setFocus()
+
+    def _face(self, person_id: int) -> QIcon:
+        """The person's face from the thumbnail cache (a placeholder until it has loaded), else no icon."""
+        if self._thumbs is None:
+            return QIcon()
+        return QIcon(self._thumbs.get(self._covers.get(person_id)))
+
+    def _faces_loaded(self, face_ids: list) -> None:
+        arrived = set(face_ids)
+        for i in range(1, self.combo.count()):
+            pid = self.combo.itemData(i)
+            if self._covers.get(pid) in arrived:
+                self.combo.setItemIcon(i, self._face(pid))
+
+    def combo_face(self, index: int):
+        """The face shown for the combo box's entry ``index`` (a QPixmap; for tests)."""
+        return self.combo.itemIcon(index).pixmap(COMBO_ICON, COMBO_ICON)
 
     def _combo_activated(self, index: int) -> None:
         pid = self.combo.itemData(index)

@@ -26,8 +26,10 @@ from organizer.ui.models.person_model import Role
 from organizer.ui.models.person_model import detail_lines
 
 ICON_SIDE = 96
-#: Width of a grid cell; three text lines and the face fit its height (see :meth:`PersonDelegate.cell_size`).
-CELL_WIDTH = 156
+#: The thumbnail size slider's range (face side in pixels).
+MIN_SIDE, MAX_SIDE = 64, 192
+#: Width of a grid cell beyond the face (room for the name); three text lines and the face fit its height.
+TEXT_MARGIN = 60
 PAD = 4
 #: Property of a rename editor once it holds the person's name.
 _FILLED = "organizerFilled"
@@ -36,13 +38,22 @@ _FILLED = "organizerFilled"
 class PersonDelegate(QStyledItemDelegate):
     """Face, bold name and two detail lines, each elided to the cell; the name line is the rename editor's place."""
 
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        #: The side of the faces (the thumbnail size slider's value).
+        self.side = ICON_SIDE
+        #: The width of the cells (the view's columns fill its width); 0: the smallest.
+        self.width = 0
+
     @staticmethod
-    def cell_size(font: QFont) -> QSize:
-        """The size of every cell (the view lays out uniform items, so this is asked once, not per person)."""
-        return QSize(CELL_WIDTH, PAD + ICON_SIDE + PAD + 3 * QFontMetrics(font).height() + 2 * PAD)
+    def cell_size(font: QFont, side: int = ICON_SIDE) -> QSize:
+        """The smallest size of every cell (the view lays out uniform items, so this is asked once, not per person);
+        the view widens the cells so that its columns fill its width."""
+        return QSize(side + TEXT_MARGIN, PAD + side + PAD + 3 * QFontMetrics(font).height() + 2 * PAD)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        return self.cell_size(option.font)
+        cell = self.cell_size(option.font, self.side)
+        return QSize(max(cell.width(), self.width), cell.height())
 
     @staticmethod
     def text_colours(option: QStyleOptionViewItem, index: QModelIndex) -> tuple[QColor, QColor]:
@@ -64,7 +75,8 @@ class PersonDelegate(QStyledItemDelegate):
     def _rects(self, option: QStyleOptionViewItem) -> tuple[QRect, QRect, QRect, QRect]:
         r = option.rect
         line = option.fontMetrics.height()
-        icon = QRect(r.left() + (r.width() - ICON_SIDE) // 2, r.top() + PAD, ICON_SIDE, ICON_SIDE)
+        side = self.side
+        icon = QRect(r.left() + (r.width() - side) // 2, r.top() + PAD, side, side)
         top = icon.bottom() + 1 + PAD
         rows = [QRect(r.left() + PAD, top + i * line, r.width() - 2 * PAD, line) for i in range(3)]
         return icon, rows[0], rows[1], rows[2]
