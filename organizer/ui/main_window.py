@@ -8,15 +8,12 @@ they show off the GUI thread, and connects the rest.
 
 from __future__ import annotations
 
-import os
 import time
 
-from PySide6.QtCore import QStandardPaths
 from PySide6.QtCore import Qt
 from PySide6.QtCore import QTimer
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QMainWindow
 from PySide6.QtWidgets import QSplitter
@@ -34,7 +31,7 @@ from organizer.ui.dialogs.settings import SettingsDialog
 from organizer.ui.edit_actions import EditActions
 from organizer.ui.edit_actions import add_action
 from organizer.ui.edit_actions import key_bindings
-from organizer.ui.images import local_path
+from organizer.ui.folder_input import FolderInput
 from organizer.ui.indexing import IndexingController
 from organizer.ui.models.person_model import PersonGridModel
 from organizer.ui.models.photo_model import PhotoGridModel
@@ -57,7 +54,7 @@ QUIT_WAIT_S = 4.5
 QUIT_POLL_MS = 50
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FolderInput, QMainWindow):
     #: Emitted on the GUI thread after the people grid shows fresh data (tests wait on it).
     refreshed = Signal()
     indexing_finished = Signal()
@@ -174,26 +171,19 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------------- help
 
     def show_about(self) -> AboutDialog:
-        dlg = AboutDialog(self.ctx.library_path or config.db_path(), config.log_dir() / "organizer.log", self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.open()
-        return dlg
+        return _opened(AboutDialog(self.ctx.library_path or config.db_path(), config.log_dir() / "organizer.log",
+                                   self))
 
     def show_shortcuts(self) -> ShortcutsDialog:
-        dlg = ShortcutsDialog(self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.open()
-        return dlg
+        return _opened(ShortcutsDialog(self))
 
     # ------------------------------------------------------------------------------------------- settings, quit
 
     def open_settings(self) -> SettingsDialog:
         """Shows the library's settings (window-modal, not blocking); OK stores them in the library."""
         dlg = SettingsDialog(self.ctx.library_settings.load(), self)
-        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.accepted.connect(lambda: self._save_library_settings(dlg.values()))
-        self.settings_dialog = dlg
-        dlg.open()
+        self.settings_dialog = _opened(dlg)
         return dlg
 
     def _save_library_settings(self, values) -> None:
@@ -270,51 +260,6 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------------------- indexing
 
-    def dragEnterEvent(self, event) -> None:
-        if not _accept_as_copy(event):
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:
-        self.dragEnterEvent(event)
-
-    def dropEvent(self, event) -> None:
-        paths = [local_path(u) for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths and _accept_as_copy(event):
-            self.index_paths(paths)
-        else:
-            event.ignore()
-
-    def add_folder_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Add Folder", pictures_folder())
-        if path:
-            self.index_paths([path])
-
-    def rescan_all(self) -> None:
-        paths = self.folders_dock.paths()
-        if paths:
-            self.index_paths(paths)
-
-    def rescan_selected(self) -> None:
-        chosen = self.folders_dock.selected()
-        if chosen is not None:
-            self.index_paths([chosen[1]])
-
-    def remove_selected_folder(self) -> None:
-        chosen = self.folders_dock.selected()
-        if chosen is None or self.indexing:
-            return
-        fid, browse = chosen[0], self.browse
-        self.pools.run(self.pools.db, lambda: browse.remove_folder(fid), lambda _r: self._edited())
-
-    def index_paths(self, paths: list[str]) -> None:
-        """Starts indexing (or queues the paths behind the running job). Preconditions are checked here."""
-        missing = [p for p in paths if not os.path.exists(p)]
-        paths = [os.path.abspath(p) for p in paths if os.path.exists(p)]
-        if missing:
-            self.status_label.setText(f"Not found: {', '.join(missing)}")
-        if paths:
-            self.indexer.start(paths)
-
     def _make_run(self, paths: list[str]):
         # The library's video sampling, read when the run starts (on the index pool, not the GUI thread).
         ctx = self.ctx
@@ -341,26 +286,8 @@ class MainWindow(QMainWindow):
             self.index_paths(queued)
 
 
-def _accept_as_copy(event) -> bool:
-    """Accepts a drag or drop of local files as a copy (else a link), never as a move.
-
-    The files are only read; a drop accepted as a move tells the file manager that it may delete the originals.
-    A drag that offers neither copy nor link is refused.
-    """
-    md = event.mimeData()
-    if not (md.hasUrls() and any(u.isLocalFile() for u in md.urls())):
-        return False
-    for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
-        if event.possibleActions() & action:
-            event.setDropAction(action)
-            event.accept()
-            return True
-    return False
-
-
-def pictures_folder() -> str:
-    """Where Add Folder starts: the user's Pictures folder, else the home folder (never the program's folder)."""
-    for path in QStandardPaths.standardLocations(QStandardPaths.StandardLocation.PicturesLocation):
-        if os.path.isdir(path):
-            return path
-    return os.path.expanduser("~")
+def _opened(dlg):
+    """Opens a dialog window-modal without blocking; it deletes itself when closed."""
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dlg.open()
+    return dlg

@@ -186,11 +186,10 @@ def test_help_lists_every_shortcut_and_says_where_things_are(make_window, qtbot,
 
 
 def test_add_folder_starts_in_the_pictures_folder(make_window, monkeypatch, tmp_path):
-    from organizer.ui import main_window
+    from organizer.ui import folder_input
 
     asked = []
-    monkeypatch.setattr(main_window.QFileDialog, "getExistingDirectory",
-                        staticmethod(lambda parent, title, start: asked.append(start) or ""))
+    monkeypatch.setattr(folder_input, "choose_folder", lambda parent, start: asked.append(start) or None)
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
