@@ -42,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(app.main(log_level=level))
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (`organizer people --json | head`): no traceback, and no second error when
+        # Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as e:
         # Library problems in plain words, each with its exit code (README); the traceback goes to the log only.
         from organizer.db.engine import library_problem
@@ -55,8 +60,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("organizer: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (`organizer people --json | head`): no traceback, and no second error when
-        # Python flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141

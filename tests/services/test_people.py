@@ -222,3 +222,12 @@ def test_cli_cluster_uses_and_saves_the_library_settings(album: Album, library, 
     assert cli_main(["cluster", "--db", db]) == 0
     assert PeopleService(library).list_persons() == []
     assert "at least 100 faces" in capsys.readouterr().err
+
+
+def test_people_json_into_a_closed_pipe_ends_quietly(album: Album, library, tmp_path) -> None:
+    list(PeopleService(library).recluster())
+    # the reader is gone (``true`` exits at once) long before Python has started and writes
+    cmd = f"{sys.executable} -m organizer people --db {tmp_path / 'lib.sqlite'} --json | true"
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 141, proc.stderr
+    assert "Traceback" not in proc.stderr
