@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 from sqlalchemy import text
 
 from organizer.core.errors import LibraryTooNewError
-from organizer.core.errors import NotALibraryError
 from organizer.db.migrations import v001_initial
 from organizer.db.migrations import v002_person_summary_index
 from organizer.db.migrations import v003_library_settings
@@ -64,9 +63,6 @@ def upgrade(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> int
     latest = migrations[-1].version
     with engine.connect() as conn:
         version = current_version(conn)
-        if version == 0 and conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one():
-            # a database with tables but no Organizer schema: another program's, never to be written into
-            raise NotALibraryError("is an SQLite database of another program, not an Organizer library")
     if version > latest:
         raise SchemaTooNewError(version, latest)
     for m in migrations:
