@@ -22,6 +22,8 @@
 
     .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --cache /tmp/identity_fusion.npz
     .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --objective all --variants 0,2,3,4,7
+    .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --objective all --variants 8,9,10
+    .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --write-dlib-mean
 
 Embedding takes ~2 min on 2 cores; the evaluation of all variants ~25 min (the fusions tune w, k and t).
 """
@@ -183,6 +185,11 @@ class Variant:
     w: float | None
     faceres_flip: bool
     dlib_flip: bool
+    #: each part centred on its own fixed mean (the app's: distractor folders) before weighting, as
+    #: organizer.cluster.fusion does; otherwise the concatenation is centred on the tuning half's mean
+    per_part: bool = False
+    #: faces predicted younger than this get faceres alone (dlib's ResNet was trained on adults)
+    child_age: float = 0.0
 
 
 WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -197,13 +204,32 @@ VARIANTS = (
     Variant("fused faceres+dlib (no flips)", None, False, False),
     Variant("fused faceres(flip)+dlib(flip)", None, True, True),
     Variant("fused faceres+dlib(flip)", None, False, True),
+    Variant("app: faceres+dlib(flip) per part", None, False, True, True),
+    Variant("app: ... children<13 faceres only", None, False, True, True, 13.0),
+    Variant("app: ... children<8 faceres only", None, False, True, True, 8.0),
 )
+
+#: folders whose faces make the fixed centring means (none of them is an evaluation identity)
+MEAN_FOLDERS = ("_age_gender/", "_unlabelled/", "_groups/")
+
+
+def part_means(z: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """faceres' stored mean (the app's) and dlib's mean over the distractor folders' faces."""
+    sel = np.array([p.startswith(MEAN_FOLDERS) for p in z["path"]])
+    return _stored_mean(z["feat"].shape[1]), l2(z["dlib"][sel]).mean(axis=0)
+
 
 
 def variant_x(z: dict[str, np.ndarray], rows: np.ndarray, v: Variant, w: float) -> np.ndarray:
     """Embeddings of a variant before centring (concatenation of L2-normalised parts)."""
     f = z["feat"][rows] + (z["feat_flip"][rows] if v.faceres_flip else 0.0)
     d = z["dlib"][rows] + (z["dlib_flip"][rows] if v.dlib_flip else 0.0)
+    if v.per_part:
+        from organizer.cluster.fusion import fuse_identity
+
+        mu_f, mu_d = part_means(z)
+        dlib_w = np.where(z["age"][rows] < v.child_age, 0.0, 1.0 - w)
+        return fuse_identity(f, d, mu_f, mu_d, dlib_w)
     if w >= 1.0:
         return l2(f)
     if w <= 0.0:
@@ -273,6 +299,8 @@ def centre_for(v: Variant, w: float, x_tune: np.ndarray) -> np.ndarray | None:
     """faceres alone: the app's stored mean (None); otherwise the mean of the tuning half."""
     if w >= 1.0:
         return None
+    if v.per_part:
+        return np.zeros(x_tune.shape[1], np.float32)
     return x_tune.mean(axis=0).astype(np.float32)
 
 
@@ -418,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--box-template", action="store_true", help="print the median box on the template and stop")
     ap.add_argument("--speed-batches", type=int, default=30, help="batches timed for the speed figure (0 = skip)")
     ap.add_argument("--speed-only", action="store_true", help="only the speed figures")
+    ap.add_argument("--write-dlib-mean", action="store_true",
+                    help="write organizer/cluster/mean_dlib.npy (dlib's mean over the distractor folders) and stop")
     ap.add_argument("--objective", choices=("id", "all"), default="id",
                     help="tune for BCubed F over identity faces (id, as bench/cluster_quality.py) or with every "
                          "distractor face scored as its own person (all)")
@@ -432,6 +462,13 @@ def main(argv: list[str] | None = None) -> int:
     z = load_or_embed(args.root, args.cache, args.threads, args.limit)
     if args.box_template:
         box_template(z)
+        return 0
+    if args.write_dlib_mean:
+        from organizer.cluster.fusion import MEAN_DLIB_FILE
+
+        mean = part_means(z)[1].astype(np.float32)
+        np.save(MEAN_DLIB_FILE, mean)
+        print(f"mean of {sum(p.startswith(MEAN_FOLDERS) for p in z['path'])} faces -> {MEAN_DLIB_FILE}")
         return 0
     unusable = int((~z["usable"].astype(bool)).sum())
     kinds = ("small face", "turned face", "fit the frontal template badly", "landmarks outside the image",
