@@ -94,6 +94,7 @@ _OLD_DESKTOP_SETTINGS = (("cluster/threshold", "threshold"), ("cluster/min_faces
 
 def carry_over_settings(desktop: QSettings, sessions: sessionmaker[Session]) -> None:
     """Move the settings an earlier Organizer kept on the desktop into the library, once (the library wins)."""
+    from organizer.db.migrations.v005_face_embedding import carried_threshold
     from organizer.services.settings_service import SettingsService
 
     old = {field: desktop.value(key) for key, field in _OLD_DESKTOP_SETTINGS if desktop.contains(key)}
@@ -103,6 +104,8 @@ def carry_over_settings(desktop: QSettings, sessions: sessionmaker[Session]) -> 
     if not service.stored():
         try:
             kinds = {f: type(getattr(service.load(), f)) for f in old}
+            if "threshold" in old:  # the desktop's threshold was one of the faceres-only space (schema < 5)
+                old["threshold"] = carried_threshold(float(old["threshold"]))
             service.save(service.load().replace(**{f: kinds[f](v) for f, v in old.items()}))
             log.info("Library settings taken over from the desktop's: %s", old)
         except (TypeError, ValueError) as e:

@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Detect the faces in each IMAGE and print their boxes, age and gender.")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.add_argument("--embeddings", action="store_true", help="include the 1024-D identity embeddings (JSON only)")
+    p.add_argument("--embeddings", action="store_true",
+                   help="include the identity embeddings: faceres' 1024-D and dlib's 128-D (JSON only)")
     p.set_defaults(func=run)
 
 
@@ -36,6 +37,8 @@ def image_to_json(result: ImageFaces, embeddings: bool) -> dict[str, Any]:
         }
         if embeddings:
             face["embedding"] = [float(v) for v in a.embedding]
+            # the second identity network's; null where the face could not be aligned
+            face["dlib_embedding"] = None if a.dlib_embedding is None else [float(v) for v in a.dlib_embedding]
         faces.append(face)
     return {"path": result.path, "width": result.width, "height": result.height, "error": result.error,
             "faces": faces}

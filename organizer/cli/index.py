@@ -83,7 +83,11 @@ def _cluster(sessions, params) -> None:
     from organizer.services.person_queries import PersonQueries
 
     incremental = bool(PersonQueries(sessions).list_persons())
-    drive(ClusteringService(sessions).recluster(params, incremental=incremental))
+    service = ClusteringService(sessions)
+    drive(service.recluster(params, incremental=incremental))
+    if incremental and service.last_run_was_full:
+        print("organizer: every file is now analyzed by the new identity network: all faces were grouped into "
+              "persons again (your corrections are kept)", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:

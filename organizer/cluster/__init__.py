@@ -6,6 +6,7 @@ Entry points:
 * :func:`cluster_faces` - constrained average-linkage clustering of items into persons (eq. 1 distance,
   exact up to ``ClusterParams.exact_max`` items, approximate range-search method above), the min-faces and
   day-span rules, and per-person gender (eq. 2) and birth year.
+* :func:`identity_space` - the two identity networks' stored embeddings -> one fused, centred embedding.
 * :func:`prepare_items` - stored embeddings -> clustering space (centred, blended with nearest faces).
 * :func:`assign_to_persons` - incremental: new items join existing persons (:class:`PersonProfile`).
 * :func:`fuse_gender`, :func:`fuse_birth_year`, :func:`age_at` - per-person attributes.
@@ -20,6 +21,7 @@ from organizer.cluster.attributes import fuse_birth_year
 from organizer.cluster.attributes import fuse_gender
 from organizer.cluster.augment import neighbour_augment
 from organizer.cluster.augment import prepare_items
+from organizer.cluster.fusion import identity_space
 from organizer.cluster.model import UNSORTED
 from organizer.cluster.model import BirthYearEstimate
 from organizer.cluster.model import ClusterInput
@@ -44,6 +46,7 @@ __all__ = [
     "face_birth_year",
     "fuse_birth_year",
     "fuse_gender",
+    "identity_space",
     "neighbour_augment",
     "person_distances",
     "prepare_items",

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Two identity networks as one embedding: faceres (the multi-output network) and dlib's ResNet.
 
-Each part is L2-normalised, centred on its own fixed mean (made from faces of no evaluation identity: see
-bench/cluster_make_mean.py) and normalised again; the parts are then weighted and concatenated,
+Each part is L2-normalised, centred on its own fixed mean (made from faces of no evaluation identity:
+bench/cluster_make_mean.py for faceres, ``bench/identity_fusion.py --write-dlib-mean`` for dlib) and
+normalised again; the parts are then weighted and concatenated,
 ``x = [sqrt(1 - w) f, sqrt(w) d]``. For two faces with the same weight the inner product is the weighted sum
 of the two networks' cosine similarities, ``(1 - w) cos_f + w cos_d``, so eq. 1's squared distance, the
 neighbour augmentation and the average linkage's cluster sums all work on the fused vectors unchanged.
@@ -15,6 +16,7 @@ pair with a missing part is judged on the other part alone, scaled down, so it i
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,9 +24,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 from numpy.typing import NDArray
 
+from organizer.cluster.distance import MEAN_EMBEDDING_FILE
 from organizer.cluster.distance import l2_normalise
+from organizer.cluster.distance import stored_mean_embedding
+from organizer.cluster.model import ClusterParams
 
-#: Mean of L2-normalised dlib embeddings of faces of no evaluation identity (bench/cluster_make_mean.py).
+#: Mean of L2-normalised dlib embeddings of faces of no evaluation identity (identity_fusion --write-dlib-mean).
 MEAN_DLIB_FILE = Path(__file__).with_name("mean_dlib.npy")
 
 
@@ -57,3 +62,29 @@ def fuse_identity(faceres: NDArray[np.floating], dlib: NDArray[np.floating], mea
         raise ValueError(f"fusion parts disagree on the number of faces: {f.shape[0]}, {d.shape[0]}, {w.shape[0]}")
     x = np.concatenate([np.sqrt(1.0 - w) * f, np.sqrt(w) * d], axis=1)
     return l2_normalise(x)
+
+
+def identity_space(faceres: NDArray[np.floating], dlib: NDArray[np.floating], has_dlib: ArrayLike, ages: ArrayLike,
+                   params: ClusterParams) -> tuple[NDArray[np.float32], ClusterParams]:
+    """Stored embeddings -> the fused, centred identity space the clustering works in, and the parameters to
+    cluster them with (centring off: each part is centred here, on its own mean, when ``params.centre``).
+
+    ``dlib`` rows where ``has_dlib`` is False are ignored (any values); ``ages``: per face the predicted age
+    (NaN: unknown), for the child rule of :func:`dlib_weights`.
+    """
+    f = np.asarray(faceres, np.float32)
+    d = np.asarray(dlib, np.float32)
+    if params.centre:
+        mean_f = params.centre_vector if params.centre_vector is not None else stored_mean_embedding()
+        if mean_f is None:
+            raise FileNotFoundError(f"mean embedding for centring missing: {MEAN_EMBEDDING_FILE}")
+        mean_d = stored_mean_dlib()
+    else:  # no centring asked for (e.g. embeddings of another space in a test): each part is only normalised
+        mean_f, mean_d = np.zeros(f.shape[-1], np.float32), np.zeros(d.shape[-1], np.float32)
+    if f.ndim != 2 or f.shape[1] != mean_f.shape[-1]:
+        raise ValueError(f"mean embedding has {mean_f.shape[-1]} dims, embeddings {f.shape}")
+    if d.shape[-1] != mean_d.shape[-1]:
+        raise ValueError(f"mean dlib embedding has {mean_d.shape[-1]} dims, embeddings {d.shape}")
+    w = dlib_weights(has_dlib, ages, params.dlib_weight, params.dlib_child_age)
+    x = fuse_identity(f, d, mean_f, mean_d, w)
+    return x, dataclasses.replace(params, centre=False, centre_vector=None)

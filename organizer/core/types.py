@@ -35,7 +35,8 @@ class Detection:
 
 @dataclass(frozen=True, slots=True)
 class FaceAttributes:
-    """What the multi-output network says about one face crop."""
+    """What the networks say about one face: the multi-output network's identity, gender and age, and the
+    second identity network's embedding."""
 
     #: L2-normalised identity embedding (float32).
     embedding: NDArray[np.float32] = field(repr=False)
@@ -45,6 +46,9 @@ class FaceAttributes:
     age: float
     #: Posterior over ages 1..100 (float32, sums to 1).
     age_probs: NDArray[np.float32] = field(repr=False)
+    #: The second identity network's L2-normalised embedding (dlib's ResNet, 128-D); None where the face could
+    #: not be aligned, or the engine has no second network.
+    dlib_embedding: NDArray[np.float32] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

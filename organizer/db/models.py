@@ -192,6 +192,23 @@ class Face(Base):
     person: Mapped[Person | None] = relationship(back_populates="faces")
 
 
+class FaceEmbedding(Base):
+    """A face's embedding by a further identity network (schema version 5), one row per network.
+
+    ``face.embedding`` holds the multi-output network's identity embedding; other networks' embeddings of the
+    same face live here, named by ``model`` (e.g. ``dlib:...``, :mod:`organizer.vision.engine`), so a later
+    network is one more row, not one more column. A face whose crop could not be aligned has no row.
+    """
+
+    __tablename__ = "face_embedding"
+
+    face_id: Mapped[int] = mapped_column(ForeignKey("face.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    #: L2-normalised embedding, little-endian float32 bytes.
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class UserDecision(Base):
     """Something the user decided, kept so that re-clustering never undoes it."""
 

@@ -2,12 +2,16 @@
 """The library's faces as clustering items: photo faces, and one item per video track (its mean embedding).
 
 Read in one short transaction by :class:`organizer.services.clustering.ClusteringService`; holds, per item,
-its faces, embedding, birth year, shooting time, P(male), photo group, current person and the user's
-decisions about it, and writes the clustering's assignment back without touching faces the user decided.
+its faces, both identity networks' embeddings, predicted age, birth year, shooting time, P(male), photo group,
+current person and the user's decisions about it, and writes the clustering's assignment back without touching
+faces the user decided. :meth:`ClusterItems.to_identity_space` fuses the two networks' embeddings into the one
+the clustering compares (:func:`organizer.cluster.identity_space`); a face without the second network's
+embedding (a library not yet re-analyzed, a face that could not be aligned) is judged on faceres alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 
@@ -17,14 +21,21 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from organizer.cluster import ClusterInput
+from organizer.cluster import ClusterParams
 from organizer.cluster import face_birth_year
+from organizer.cluster import identity_space
 from organizer.db.models import DecidedBy
 from organizer.db.models import DecisionKind
 from organizer.db.models import Face
+from organizer.db.models import FaceEmbedding
 from organizer.db.models import Media
 from organizer.db.models import MediaStatus
 from organizer.db.models import UserDecision
 from organizer.media import dates
+from organizer.vision import engine as vision_engine
+
+#: Dimension of dlib's ResNet embedding (used for a library that has none yet).
+DLIB_DIM = 128
 
 
 def timestamp(t: dt.datetime | None) -> float | None:
@@ -42,6 +53,8 @@ class ClusterItems:
     def __init__(self) -> None:
         self.face_ids: list[list[int]] = []
         self.emb_rows: list[np.ndarray] = []
+        self.dlib_rows: list[np.ndarray | None] = []
+        self.age_l: list[float] = []
         self.birth_l: list[float] = []
         self.time_l: list[float] = []
         self.pm_l: list[float] = []
@@ -53,13 +66,33 @@ class ClusterItems:
 
     def finish(self) -> None:
         self.n = len(self.face_ids)
+        #: faceres' embeddings as stored; :meth:`to_identity_space` replaces them by the fused ones.
         self.emb = np.stack(self.emb_rows).astype(np.float32) if self.n else np.zeros((0, 1024), np.float32)
+        self.has_dlib = np.array([d is not None for d in self.dlib_rows], dtype=bool)
+        dims = {d.shape[0] for d in self.dlib_rows if d is not None}
+        dim = dims.pop() if len(dims) == 1 else DLIB_DIM
+        self.dlib = np.zeros((self.n, dim), np.float32)
+        for i, d in enumerate(self.dlib_rows):
+            if d is not None and d.shape[0] == dim:
+                self.dlib[i] = d
+            elif d is not None:  # another dimension than the rest: not comparable, judged on faceres alone
+                self.has_dlib[i] = False
+        self.age = np.array(self.age_l, dtype=np.float64)
         self.birth = np.array(self.birth_l, dtype=np.float64)
         self.time = np.array(self.time_l, dtype=np.float64)
         self.p_male = np.array(self.pm_l, dtype=np.float64)
         self.person = np.array(self.person_l, dtype=np.int64)
         self.user = np.array(self.user_l, dtype=bool)
         self.removed = np.array(self.removed_l, dtype=bool)
+
+    def to_identity_space(self, params: ClusterParams) -> ClusterParams:
+        """Replace the stored embeddings by the fused identity embeddings; returns the parameters to cluster
+        them with (see :func:`organizer.cluster.identity_space`)."""
+        if not self.n:
+            self.emb = np.zeros((0, self.emb.shape[1] + self.dlib.shape[1]), np.float32)
+            return dataclasses.replace(params, centre=False, centre_vector=None)
+        self.emb, out = identity_space(self.emb, self.dlib, self.has_dlib, self.age, params)
+        return out
 
     def all_indices(self) -> np.ndarray:
         return np.arange(self.n)
@@ -102,14 +135,18 @@ class ClusterItems:
                                                                assigned_at=now))
 
 
-def load_items(s: Session) -> ClusterItems:
+def load_items(s: Session, dlib_model: str | None = None) -> ClusterItems:
+    """Every face of the library's readable files as items; ``dlib_model``: the second identity network's
+    space to read (default: the one today's engine writes), faces without it have none."""
+    dlib_model = dlib_model or vision_engine.current_dlib_model()
     removed = set(s.scalars(select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)))
     cannot_rows = s.execute(select(UserDecision.face_id, UserDecision.person_id)
                             .where(UserDecision.kind == DecisionKind.CANNOT_LINK)).all()
     rows = s.execute(
         select(Face.id, Face.media_id, Face.frame_s, Face.track_id, Face.embedding, Face.age, Face.p_male,
-               Face.person_id, Face.assigned_by, Media.taken_at, Media.date_source)
+               Face.person_id, Face.assigned_by, Media.taken_at, Media.date_source, FaceEmbedding.vector.label("dlib"))
         .join(Media, Media.id == Face.media_id)
+        .outerjoin(FaceEmbedding, (FaceEmbedding.face_id == Face.id) & (FaceEmbedding.model == dlib_model))
         .where(Media.status == MediaStatus.OK)
         .order_by(Face.id)
     ).all()
@@ -139,6 +176,11 @@ def load_items(s: Session) -> ClusterItems:
 def _add_item(items: ClusterItems, rows: list, group: object, removed: bool) -> None:
     emb = np.mean([np.frombuffer(r.embedding, dtype="<f4") for r in rows], axis=0)
     emb = emb / max(float(np.linalg.norm(emb)), 1e-12)
+    seconds = [np.frombuffer(r.dlib, dtype="<f4") for r in rows if r.dlib is not None]
+    dlib = None
+    if seconds and len({v.shape[0] for v in seconds}) == 1:
+        dlib = np.mean(seconds, axis=0)
+        dlib = dlib / max(float(np.linalg.norm(dlib)), 1e-12)
     ts = timestamp(rows[0].taken_at)
     # A file's modification time says when it was copied, not when it was shot: it gives no birth year (an album
     # copied today would make everyone born "today minus their age"), and only dates exact to the day count for
@@ -150,6 +192,8 @@ def _add_item(items: ClusterItems, rows: list, group: object, removed: bool) -> 
     pms = [r.p_male for r in rows if r.p_male is not None]
     items.face_ids.append([r.id for r in rows])
     items.emb_rows.append(emb)
+    items.dlib_rows.append(dlib)
+    items.age_l.append(float(np.median(ages)) if ages else np.nan)
     items.birth_l.append(face_birth_year(float(np.median(ages)), ts) if trusted and ages and ts is not None
                          else np.nan)
     items.time_l.append(ts if dated and ts is not None else np.nan)

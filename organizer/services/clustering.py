@@ -37,8 +37,12 @@ from organizer.db.engine import write_sessions
 from organizer.db.models import Person
 from organizer.services.cluster_items import ClusterItems
 from organizer.services.cluster_items import load_items
+from organizer.vision import engine as vision_engine
 
 log = logging.getLogger(__name__)
+
+#: The library setting naming the identity space the persons were last formed in (see ``recluster``).
+IDENTITY_SPACE_KEY = "clustered_identity_space"
 
 #: A plan: labels for every item (person ids >= 0, -1 unsorted), new clusters to create, person ids reused.
 Plan = tuple[np.ndarray, list[np.ndarray], list[int]]
@@ -50,6 +54,8 @@ class ClusteringService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._writes = write_sessions(sessions)
+        #: Whether the last run clustered every face (asked for, or an upgrade: see :meth:`recluster`).
+        self.last_run_was_full = False
 
     def recluster(self, params: ClusterParams, cancel: CancelToken | None = None,
                   incremental: bool = False) -> Iterator[Progress]:
@@ -65,11 +71,24 @@ class ClusteringService:
                 result is written; a cancelled run changes nothing.
             incremental: keep the existing persons; unassigned faces join the nearest person when close
                 enough, the rest are clustered among themselves (the normal case after indexing new photos).
+                Not when the persons were formed in another identity space (an older identity network) and
+                every file has been analyzed again since: then the run clusters everything, once, so the new
+                network's persons replace the old ones (hand edits kept as always); ``last_run_was_full`` says so.
         """
         cancel = cancel or CancelToken()
         yield Progress(Phase.CLUSTER, 0, 3)
+        space = vision_engine.current_identity_space()
         with self._sessions() as s:
+            stored = repo.read_settings(s).get(IDENTITY_SPACE_KEY)
+            had_persons = s.query(Person.id).first() is not None
+            if incremental and had_persons and stored != space and not repo.stale_analysis(
+                    s, vision_engine.current_analysis_id()):
+                log.info("Every file is analyzed by the new identity network: clustering all faces again, once")
+                incremental = False
             items = load_items(s)
+        self.last_run_was_full = not incremental
+        # faceres and dlib's ResNet fused into one centred embedding per item: the rest works on that
+        params = items.to_identity_space(params)
         if cancel.cancelled:
             return
         yield Progress(Phase.CLUSTER, 1, 3)
@@ -85,6 +104,8 @@ class ClusteringService:
         with self._writes.begin() as s:
             self._apply(s, items, *plan)
             repo.drop_empty_persons(s)
+            if not incremental or not had_persons:  # the persons are now formed in today's identity space
+                repo.write_settings(s, {IDENTITY_SPACE_KEY: space})
         yield Progress(Phase.CLUSTER, 3, 3)
 
     def _plan_full(self, items: ClusterItems, params: ClusterParams, cancel: CancelToken) -> Plan:

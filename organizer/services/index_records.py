@@ -26,6 +26,7 @@ from organizer.db import repo
 from organizer.db.models import DateSource
 from organizer.db.models import DecidedBy
 from organizer.db.models import Face as FaceRow
+from organizer.db.models import FaceEmbedding
 from organizer.db.models import Media
 from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
@@ -79,6 +80,8 @@ class Analysis:
 
     embedding_model: str
     analysis_id: str
+    #: The second identity network's space (None: the engine has none, no ``face_embedding`` rows are written).
+    dlib_model: str | None = None
 
 
 def thumbnail(image: DecodedImage, face: Face, side: int) -> bytes | None:
@@ -169,11 +172,14 @@ def write_media(rec: MediaRecord, analysis: Analysis) -> Callable[[Session], Non
             rec_faces = rec.faces
         matched = match_faces([(f.frame_s, (f.x, f.y, f.w, f.h)) for f in old],
                               [(fr.frame_s, _box(fr.face)) for fr in rec_faces])
+        rows = []
         for k, fr in enumerate(rec_faces):
             row = old[matched[k]] if k in matched else FaceRow(media_id=m.id)
             _fill_face(row, fr, track_rows[fr.track].id if fr.track is not None else None, analysis)
             if k not in matched:
                 s.add(row)
+            rows.append(row)
+        _write_second_embeddings(s, rows, rec_faces, analysis)
         kept = {old[o].id for o in matched.values()}
         decided = set(s.scalars(select(UserDecision.face_id).where(UserDecision.face_id.in_([f.id for f in old]))))
         drop = [f.id for f in old if f.id not in kept and f.id not in decided and f.assigned_by != DecidedBy.USER]
@@ -189,6 +195,23 @@ def write_media(rec: MediaRecord, analysis: Analysis) -> Callable[[Session], Non
 def _box(face: Face) -> tuple[float, float, float, float]:
     b = face.detection.box
     return (b.x, b.y, b.w, b.h)
+
+
+def _write_second_embeddings(s: Session, rows: list[FaceRow], faces: list[FaceRecord], analysis: Analysis) -> None:
+    """The second network's embeddings of the faces just written, replacing whatever an earlier analysis left
+    (of any network: an analysis that finds no usable chip for a face leaves it none)."""
+    if not rows:
+        return
+    s.flush()  # the new faces' ids
+    ids = [r.id for r in rows]
+    s.execute(delete(FaceEmbedding).where(FaceEmbedding.face_id.in_(ids)))
+    if analysis.dlib_model is None:
+        return
+    for row, fr in zip(rows, faces, strict=True):
+        e = fr.face.attributes.dlib_embedding
+        if e is not None:
+            s.add(FaceEmbedding(face_id=row.id, model=analysis.dlib_model, dim=int(e.shape[0]),
+                                vector=np.asarray(e, dtype="<f4").tobytes()))
 
 
 def _fill_face(row: FaceRow, fr: FaceRecord, track_id: int | None, analysis: Analysis) -> None:

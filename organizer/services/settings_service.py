@@ -83,9 +83,11 @@ class SettingsService:
             return LibrarySettings.from_stored(repo.read_settings(s))
 
     def stored(self) -> bool:
-        """Whether any setting was ever saved to this library."""
+        """Whether any of the user's settings was ever saved to this library (other keys, such as the identity
+        space the persons were formed in, are the library's own bookkeeping)."""
+        names = {f.name for f in dataclasses.fields(LibrarySettings)}
         with self._sessions() as s:
-            return bool(repo.read_settings(s))
+            return bool(names & set(repo.read_settings(s)))
 
     def save(self, settings: LibrarySettings) -> None:
         with self._writes.begin() as s:

@@ -105,9 +105,10 @@ class ClusteringController(QObject):
         self._done = time.monotonic()
         self._took = self._done - self._started
         if not self._failed_run and not w.cancel_token.cancelled:
-            if not incremental:
+            full = not incremental or self._service.last_run_was_full  # the service upgrades to full once
+            if full:
                 self.status_label.setText("Persons updated")
-            self.clustered.emit(not incremental)
+            self.clustered.emit(full)
         pending, self._pending = self._pending, None
         if pending is not None:
             self.recluster(incremental=pending)

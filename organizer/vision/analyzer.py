@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from organizer.media.decode import DecodedImage
 from organizer.media.decode import decode
 from organizer.media.decode import probe
 from organizer.media.decode import read_bytes
+from organizer.vision.dlib_resnet import DlibResnetNetwork
+from organizer.vision.dlib_resnet import DlibResnetSettings
 from organizer.vision.faceres import EmbedderSettings
 from organizer.vision.faceres import FaceresNetwork
 from organizer.vision.models import ModelStore
@@ -32,18 +35,23 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class AnalyzerSettings:
-    """Resolution policy and the settings of both networks.
+    """Resolution policy and the settings of the detector and both networks.
 
     Attributes:
         detect_side: the longer side of the image the detector sees (larger finds smaller faces, slower).
         crop_side: JPEGs are decoded at 1/2, 1/4 or 1/8 size as long as the longer side stays at least
             this long, so face crops keep enough pixels while 12 MP photos decode several times faster.
+        embedder: the multi-output network (identity, gender, age). Its mirrored pass is off: beside the
+            second network it bought nothing (bench/identity_fusion.py, variant 8), and a pass of dlib's
+            ResNet on the mirrored chip does (both passes of dlib's cost less than one of faceres').
+        identity: the second identity network, dlib's ResNet, on the aligned chip and its mirror image.
     """
 
     detect_side: int = 1024
     crop_side: int = 1600
     detector: DetectorSettings = field(default_factory=DetectorSettings)
-    embedder: EmbedderSettings = field(default_factory=EmbedderSettings)
+    embedder: EmbedderSettings = field(default_factory=lambda: EmbedderSettings(flip=False))
+    identity: DlibResnetSettings = field(default_factory=lambda: DlibResnetSettings(flip=True))
 
 
 def resize_longer(image: NDArray[np.uint8], side: int) -> tuple[NDArray[np.uint8], float]:
@@ -63,13 +71,14 @@ def _scale_detection(d: Detection, s: float) -> Detection:
 
 
 class FaceAnalyzer:
-    """Detects the faces of an image and runs the multi-output network on each."""
+    """Detects the faces of an image and runs the multi-output network and the second identity network on each."""
 
     def __init__(self, store: ModelStore | None = None, settings: AnalyzerSettings | None = None) -> None:
         self.store = store or ModelStore()
         self.settings = settings or AnalyzerSettings()
         self.detector = MtcnnDetector(self.store, self.settings.detector)
         self.network = FaceresNetwork(self.store, self.settings.embedder)
+        self.identity = DlibResnetNetwork(self.store, self.settings.identity)
 
     def load(self, path: str | bytes | os.PathLike[str]) -> DecodedImage:
         """Read and decode a file at the resolution the analysis needs."""
@@ -85,6 +94,9 @@ class FaceAnalyzer:
         """Detect and describe every face; boxes in pixels of the full-resolution upright image."""
         dets = self.detect(image)
         attrs = self.network.analyze(image.pixels, [d.box for d in dets])
+        second = self.identity.embed(image.pixels, dets)
+        attrs = [dataclasses.replace(a, dlib_embedding=second.embeddings[i] if second.usable[i] else None)
+                 for i, a in enumerate(attrs)]
         to_full = 1.0 / image.scale
         return [Face(detection=_scale_detection(d, to_full), attributes=a) for d, a in zip(dets, attrs, strict=True)]
 

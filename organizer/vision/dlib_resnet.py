@@ -24,17 +24,12 @@ from organizer.vision.align import CHIP_PADDING
 from organizer.vision.align import CHIP_SIZE
 from organizer.vision.align import AlignmentError
 from organizer.vision.align import align_face
+from organizer.vision.models import FACEAPI_RECOGNITION
 from organizer.vision.models import ModelSpec
 from organizer.vision.models import ModelStore
 
 log = logging.getLogger(__name__)
 
-#: models/faceapi_recognition.onnx (converted by models/convert/faceapi_recognition.py).
-#: Not yet in organizer.vision.models.ALL_MODELS: registering it there is part of the integration.
-FACEAPI_RECOGNITION = ModelSpec(
-    "faceapi_recognition", "faceapi_recognition.onnx",
-    "e7da5caeff1d2baa8785fa9efd4ded050bec42226870703f964f0e31996bff40",
-)
 EMBEDDING_DIM = 128
 INPUT_NAME = "input"
 OUTPUT_NAME = "descriptor"
@@ -46,7 +41,7 @@ class DlibResnetSettings:
 
     Attributes:
         padding: dlib's chip padding (the network was trained with 0.25).
-        flip: also run the mirrored chip and average both descriptors (one more pass per face).
+        flip: also run the mirrored chip and average both descriptors (one more pass per face; the app does).
         batch_size: chips per network call.
     """
 

@@ -5,7 +5,8 @@
 :class:`~organizer.vision.analyzer.FaceAnalyzer` to it. Two identifiers are stored with every analyzed file:
 
 * ``embedding_model`` names the space of the identity embeddings (the identity network's file and the crop
-  that feeds it): embeddings of different spaces are never compared;
+  that feeds it): embeddings of different spaces are never compared; ``dlib_model`` names the second identity
+  network's space the same way (``face_embedding.model``);
 * ``analysis_id`` covers everything that shapes a stored result: every model file (detector, both networks),
   the age calibration, the gender threshold, the crop and detector settings. Indexing re-analyzes every file
   whose ``analysis_id`` differs, so replacing any model or calibration leaves no stale age or gender behind.
@@ -35,6 +36,8 @@ class FaceEngine(Protocol):
 
     #: The identity embedding space (stored with every embedding).
     embedding_model: str
+    #: The second identity network's space (its embeddings are stored under this name), None if it has none.
+    dlib_model: str | None
     #: Everything that shapes the stored faces (stored with every analyzed file).
     analysis_id: str
     #: JPEGs are decoded at reduced size as long as the longer side stays at least this long.
@@ -53,10 +56,17 @@ def embedding_model_id(settings: AnalyzerSettings) -> str:
     return f"faceres:{_digest([models.FACERES.sha256, e.margin, e.flip])}"
 
 
+def dlib_model_id(settings: AnalyzerSettings) -> str:
+    """The second identity network's space: its file and the chip that feeds it."""
+    d = settings.identity
+    return f"dlib:{_digest([models.FACEAPI_RECOGNITION.sha256, d.padding, d.flip])}"
+
+
 def analysis_id(settings: AnalyzerSettings, specs: tuple[models.ModelSpec, ...] = models.ALL_MODELS) -> str:
     """An id of every model file and every setting and calibration that shapes a stored result."""
     described = {k: v for k, v in dataclasses.asdict(settings).items()}
-    described["embedder"] = {k: v for k, v in described["embedder"].items() if k not in _SPEED_ONLY}
+    for part in ("embedder", "identity"):
+        described[part] = {k: v for k, v in described[part].items() if k not in _SPEED_ONLY}
     return f"a:{_digest({'models': sorted(s.sha256 for s in specs), 'settings': described})}"
 
 
@@ -67,6 +77,7 @@ class AnalyzerEngine:
         self._analyzer = analyzer
         self.crop_side = analyzer.settings.crop_side
         self.embedding_model = embedding_model_id(analyzer.settings)
+        self.dlib_model: str | None = dlib_model_id(analyzer.settings)
         self.analysis_id = analysis_id(analyzer.settings)
 
     def analyze_image(self, image: DecodedImage) -> list[Face]:
@@ -101,3 +112,18 @@ def shared_engine_factory(load: Callable[[], FaceEngine] = load_engine) -> Calla
 def current_analysis_id() -> str:
     """The analysis id of the engine :func:`load_engine` builds (computed without loading any model)."""
     return analysis_id(AnalyzerSettings())
+
+
+def identity_space_id(settings: AnalyzerSettings) -> str:
+    """The space the persons are clustered in: both identity networks' spaces."""
+    return f"{embedding_model_id(settings)}+{dlib_model_id(settings)}"
+
+
+def current_identity_space() -> str:
+    """:func:`identity_space_id` of the engine :func:`load_engine` builds (no model loaded)."""
+    return identity_space_id(AnalyzerSettings())
+
+
+def current_dlib_model() -> str:
+    """The second identity network's space of the engine :func:`load_engine` builds (no model loaded)."""
+    return dlib_model_id(AnalyzerSettings())

@@ -36,6 +36,11 @@ FACERES = ModelSpec(
 FACERES_DEEP = ModelSpec(
     "faceres_deep", "faceres-deep.onnx", "4a9ded2ee97f08894ddd8e332d624804c91c9d16c4deb72b4d5fea5118541001"
 )
+#: dlib's face recognition ResNet as ported by face-api.js: the second identity network (vision/dlib_resnet.py).
+FACEAPI_RECOGNITION = ModelSpec(
+    "faceapi_recognition", "faceapi_recognition.onnx",
+    "e7da5caeff1d2baa8785fa9efd4ded050bec42226870703f964f0e31996bff40",
+)
 MTCNN_PNET = ModelSpec(
     "mtcnn_pnet", "mtcnn_pnet.onnx", "9719517fe1b46591cd49264d1f15e0495e5dab053eca500c5899bf0c204e20bb"
 )
@@ -46,7 +51,7 @@ MTCNN_ONET = ModelSpec(
     "mtcnn_onet", "mtcnn_onet.onnx", "5f198ce03bd5400f0f6d5be00af990393b680cbbe32e762b18629a4a8893bca1"
 )
 
-ALL_MODELS = (FACERES, FACERES_DEEP, MTCNN_PNET, MTCNN_RNET, MTCNN_ONET)
+ALL_MODELS = (FACERES, FACERES_DEEP, FACEAPI_RECOGNITION, MTCNN_PNET, MTCNN_RNET, MTCNN_ONET)
 
 
 def default_models_dir() -> Path:

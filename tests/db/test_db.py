@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -89,6 +90,21 @@ def test_upgrade_from_version_1_keeps_data(tmp_path):
     # Opening with code that only knows version 1 is refused, not silently downgraded.
     with pytest.raises(SchemaTooNewError):
         migrations.upgrade(engine)
+
+
+@pytest.mark.parametrize(("stored", "want"), [(None, None), ("0.8", 0.485), ("0.72", 0.436), ('"high"', "high")])
+def test_version_5_carries_a_saved_threshold_into_the_fused_space(tmp_path, stored, want):
+    engine = create_sqlite_engine(tmp_path / "lib.sqlite")
+    assert migrations.upgrade(engine, migrations.MIGRATIONS[:4]) == 4
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO library_setting (\"key\", value) VALUES ('min_faces', '3')"))
+        if stored is not None:
+            c.execute(text("INSERT INTO library_setting (\"key\", value) VALUES ('threshold', :v)"), {"v": stored})
+    assert migrations.upgrade(engine) == migrations.LATEST
+    with engine.connect() as c:
+        got = {k: json.loads(v) for k, v in c.execute(text('SELECT "key", value FROM library_setting'))}
+    assert got.get("threshold") == want and got["min_faces"] == 3  # "high" is no number: left to the reader
+    assert "face_embedding" in inspect(engine).get_table_names()
 
 
 def test_failed_migration_rolls_back(tmp_path):

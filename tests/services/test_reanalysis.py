@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from index_fakes import FakeEngine
 from index_fakes import write_jpeg
@@ -17,7 +19,6 @@ from organizer.services.index_service import IndexSettings
 from organizer.services.person_edits import PersonEdits
 from organizer.vision import engine as vision_engine
 from organizer.vision.analyzer import AnalyzerSettings
-from organizer.vision.faceres import EmbedderSettings
 
 
 class NewModel(FakeEngine):
@@ -70,16 +71,23 @@ def test_changed_analysis_reanalyzes_and_keeps_decisions(tmp_path, library):
 def test_analysis_id_covers_every_model_and_calibration():
     base = AnalyzerSettings()
     ids = {vision_engine.analysis_id(base)}
-    recal = AnalyzerSettings(embedder=EmbedderSettings(male_threshold=0.5))
+    recal = AnalyzerSettings(embedder=dataclasses.replace(base.embedder, male_threshold=0.5))
     ids.add(vision_engine.analysis_id(recal))
     other_models = tuple(s if s.key != "mtcnn_onet" else type(s)(s.key, s.filename, "0" * 64)
                          for s in vision_engine.models.ALL_MODELS)
     ids.add(vision_engine.analysis_id(base, other_models))
     assert len(ids) == 3
     # how fast is not what: the batch size changes nothing stored
-    assert vision_engine.analysis_id(AnalyzerSettings(embedder=EmbedderSettings(batch_size=32))) == \
-        vision_engine.analysis_id(base)
+    fast = AnalyzerSettings(embedder=dataclasses.replace(base.embedder, batch_size=32),
+                            identity=dataclasses.replace(base.identity, batch_size=32))
+    assert vision_engine.analysis_id(fast) == vision_engine.analysis_id(base)
+    # the second identity network is part of the analysis, and of its own space
+    no_flip = AnalyzerSettings(identity=dataclasses.replace(base.identity, flip=False))
+    assert vision_engine.analysis_id(no_flip) != vision_engine.analysis_id(base)
+    assert vision_engine.dlib_model_id(no_flip) != vision_engine.dlib_model_id(base)
+    assert vision_engine.dlib_model_id(recal) == vision_engine.dlib_model_id(base) == vision_engine.current_dlib_model()
+    assert "faceapi_recognition" in {s.key for s in vision_engine.models.ALL_MODELS}
     # the identity space changes only with the identity network or its crop
     assert vision_engine.embedding_model_id(recal) == vision_engine.embedding_model_id(base)
-    assert vision_engine.embedding_model_id(AnalyzerSettings(embedder=EmbedderSettings(margin=0.2))) != \
-        vision_engine.embedding_model_id(base)
+    wider = AnalyzerSettings(embedder=dataclasses.replace(base.embedder, margin=0.2))
+    assert vision_engine.embedding_model_id(wider) != vision_engine.embedding_model_id(base)

@@ -26,7 +26,7 @@ def test_settings_saved_to_the_library_and_used_by_recluster_and_indexing(make_w
     before = SettingsService(library).load()
 
     dlg = w.open_settings()
-    assert dlg.isVisible() and dlg.threshold.value() == round(before.threshold, 2)
+    assert dlg.isVisible() and dlg.threshold.value() == round(before.threshold, 3)  # shown as stored, not rounded
     assert dlg.min_faces.value() == before.min_faces
     dlg.threshold.setValue(0.2)
     _press(dlg, QDialogButtonBox.StandardButton.Cancel)
@@ -95,6 +95,7 @@ def test_settings_an_earlier_version_kept_on_the_desktop_move_into_the_library(l
     from PySide6.QtCore import QSettings
 
     from organizer.app import carry_over_settings
+    from organizer.db.migrations.v005_face_embedding import carried_threshold
     from organizer.services.settings_service import SettingsService
 
     desktop = QSettings(str(tmp_path / "old.ini"), QSettings.Format.IniFormat)
@@ -103,9 +104,10 @@ def test_settings_an_earlier_version_kept_on_the_desktop_move_into_the_library(l
     desktop.setValue("window/geometry", b"kept")
     carry_over_settings(desktop, library)
     got = SettingsService(library).load()
-    assert (got.threshold, got.min_faces) == (0.7, 3)
+    # the old desktop threshold was one of faceres' space: carried over as the same strictness in the fused space
+    assert (got.threshold, got.min_faces) == (carried_threshold(0.7), 3) and got.threshold != 0.7
     assert not desktop.contains("cluster/threshold") and desktop.contains("window/geometry")
     # once the library has its own settings, an old desktop value never overrides them
     desktop.setValue("cluster/threshold", 1.5)
     carry_over_settings(desktop, library)
-    assert SettingsService(library).load().threshold == 0.7
+    assert SettingsService(library).load().threshold == carried_threshold(0.7)

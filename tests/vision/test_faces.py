@@ -59,6 +59,30 @@ def test_same_identity_is_closer_than_different_identities(identity_faces) -> No
     assert auc >= 0.96, auc
 
 
+def test_the_second_network_embeds_every_face_and_the_fusion_separates_better(identity_faces) -> None:
+    from organizer.cluster import ClusterParams
+    from organizer.cluster import identity_space
+
+    faces = [(i, f) for i, _, f in identity_faces if f is not None]
+    assert all(f.attributes.dlib_embedding is not None for _, f in faces)  # frontal portraits: all aligned
+    labels = np.array([i for i, _ in faces])
+    faceres = np.stack([f.attributes.embedding for _, f in faces])
+    dlib = np.stack([f.attributes.dlib_embedding for _, f in faces])
+    assert dlib.shape[1] == 128 and np.allclose(np.linalg.norm(dlib, axis=1), 1.0, atol=1e-4)
+    ages = np.array([f.attributes.age for _, f in faces])
+    fused, params = identity_space(faceres, dlib, np.ones(len(faces), bool), ages, ClusterParams())
+    assert fused.shape == (len(faces), 1024 + 128) and not params.centre
+    alone, _ = identity_space(faceres, dlib, np.zeros(len(faces), bool), ages, ClusterParams())
+    iu = np.triu_indices(len(labels), 1)
+    same = labels[iu[0]] == labels[iu[1]]
+
+    def auc(x: np.ndarray) -> float:
+        sim = (x @ x.T)[iu]
+        return _roc_auc(sim[same], sim[~same])
+
+    assert auc(fused) >= 0.985 and auc(fused) > auc(alone), (auc(fused), auc(alone))
+
+
 def test_group_photos_have_several_faces(analyzer, faces_dir: Path) -> None:
     counts = {p.name: len(analyzer.analyze_file(p).faces) for p in sorted((faces_dir / "_groups").glob("*.jpg"))}
     assert counts, "no group photos"

@@ -24,6 +24,7 @@ from organizer.db.migrations import v001_initial
 from organizer.db.migrations import v002_person_summary_index
 from organizer.db.migrations import v003_library_settings
 from organizer.db.migrations import v004_error_detail
+from organizer.db.migrations import v005_face_embedding
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(v002_person_summary_index.VERSION, "person summary index", v002_person_summary_index.upgrade),
     Migration(v003_library_settings.VERSION, "library settings", v003_library_settings.upgrade),
     Migration(v004_error_detail.VERSION, "error detail", v004_error_detail.upgrade),
+    Migration(v005_face_embedding.VERSION, "face embeddings of further networks", v005_face_embedding.upgrade),
 )
 
 #: The schema version this code writes.

@@ -23,7 +23,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._current = current
-        self.threshold = QDoubleSpinBox(decimals=2, minimum=0.1, maximum=3.0, singleStep=0.05, value=current.threshold)
+        self.threshold = QDoubleSpinBox(decimals=3, minimum=0.05, maximum=3.0, singleStep=0.01, value=current.threshold)
         self.threshold.setToolTip("Lower: persons split more readily; higher: more faces are joined")
         self.min_faces = QSpinBox(minimum=1, maximum=100, value=current.min_faces)
         self.min_span = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=3650.0, value=current.min_span_days,
