@@ -266,6 +266,10 @@ def make_halves(z: dict[str, np.ndarray], manifest: dict[str, dict[str, str]]) -
     return halves
 
 
+#: Whether faces get birth years from their predicted ages (``--age-term``).
+AGE_TERM = False
+
+
 def cluster_labels(x: np.ndarray, half: Half, threshold: float, k: int, centre: np.ndarray | None) -> np.ndarray:
     from organizer.cluster import ClusterInput
     from organizer.cluster import ClusterParams
@@ -273,7 +277,10 @@ def cluster_labels(x: np.ndarray, half: Half, threshold: float, k: int, centre: 
 
     params = ClusterParams(threshold=float(threshold), current_year=2025, min_span_days=0.0, neighbours=k,
                            centre=True, centre_vector=centre)
-    res = cluster_faces(ClusterInput(x, birth_years=2025 - half.ages, photo_groups=half.groups), params)
+    # The app gives a face a birth year only from a trusted shooting date; these photos have none, so by
+    # default eq. 1's age term is off, as it is for the app on them (--age-term: as if shot in 2025).
+    births = 2025 - half.ages if AGE_TERM else np.full(len(half.ages), np.nan)
+    res = cluster_faces(ClusterInput(x, birth_years=births, photo_groups=half.groups), params)
     return res.labels
 
 
@@ -448,10 +455,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--speed-only", action="store_true", help="only the speed figures")
     ap.add_argument("--write-dlib-mean", action="store_true",
                     help="write organizer/cluster/mean_dlib.npy (dlib's mean over the distractor folders) and stop")
+    ap.add_argument("--age-term", action="store_true",
+                    help="birth years from the predicted ages as if shot in 2025 (eq. 1's age term on; the app has "
+                         "none for undated photos such as these)")
     ap.add_argument("--objective", choices=("id", "all"), default="id",
                     help="tune for BCubed F over identity faces (id, as bench/cluster_quality.py) or with every "
                          "distractor face scored as its own person (all)")
     args = ap.parse_args(argv)
+    global AGE_TERM
+    AGE_TERM = args.age_term
     if args.speed_only:
         speed(args.root, args.threads, args.speed_batches)
         return 0
