@@ -10,6 +10,7 @@ Entry points:
 * :func:`prepare_items` - stored embeddings -> clustering space (centred, blended with nearest faces).
 * :func:`assign_to_persons` - incremental: new items join existing persons (:class:`PersonProfile`).
 * :func:`fuse_gender`, :func:`fuse_birth_year`, :func:`age_at` - per-person attributes.
+* :func:`choose_covers`, :func:`face_quality` - each person's picture: a typical face, the best-looking one.
 """
 
 from organizer.cluster.assign import PersonProfile
@@ -21,6 +22,8 @@ from organizer.cluster.attributes import fuse_birth_year
 from organizer.cluster.attributes import fuse_gender
 from organizer.cluster.augment import neighbour_augment
 from organizer.cluster.augment import prepare_items
+from organizer.cluster.cover import choose_covers
+from organizer.cluster.cover import face_quality
 from organizer.cluster.fusion import identity_space
 from organizer.cluster.model import UNSORTED
 from organizer.cluster.model import BirthYearEstimate
@@ -42,8 +45,10 @@ __all__ = [
     "PersonProfile",
     "age_at",
     "assign_to_persons",
+    "choose_covers",
     "cluster_faces",
     "face_birth_year",
+    "face_quality",
     "fuse_birth_year",
     "fuse_gender",
     "identity_space",

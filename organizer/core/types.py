@@ -49,6 +49,10 @@ class FaceAttributes:
     #: The second identity network's L2-normalised embedding (dlib's ResNet, 128-D); None where the face could
     #: not be aligned, or the engine has no second network.
     dlib_embedding: NDArray[np.float32] | None = field(default=None, repr=False)
+    #: How good a picture of the face this is (:mod:`organizer.vision.quality`): variance of the Laplacian of
+    #: the face at 64x64 pixels, and 1 (frontal) .. 0 (profile); None where not measured.
+    sharpness: float | None = None
+    frontal: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,6 +146,10 @@ class Person(Base):
     name: Mapped[str | None] = mapped_column(Text)
     hidden: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    #: The clustering's choice of the person's picture (schema version 5; organizer.cluster.cover): a face id,
+    #: used while that face is still the person's and the user chose none. No foreign key: face and person
+    #: would reference each other; a stale id is simply not used.
+    cover_face_id: Mapped[int | None] = mapped_column(Integer)
 
     faces: Mapped[list[Face]] = relationship(back_populates="person")
 
@@ -183,6 +187,10 @@ class Face(Base):
     age_probs: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: Small JPEG of the face for the UI.
     thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: How good a picture of the face (schema version 5; organizer.vision.quality): Laplacian variance at
+    #: 64x64 pixels, and 1 (frontal) .. 0 (profile). For choosing a person's cover face.
+    sharpness: Mapped[float | None] = mapped_column(Float)
+    frontal: Mapped[float | None] = mapped_column(Float)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     assigned_by: Mapped[DecidedBy | None] = mapped_column(_enum(DecidedBy))
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime)

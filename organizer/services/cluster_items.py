@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from organizer.cluster import ClusterInput
 from organizer.cluster import ClusterParams
 from organizer.cluster import face_birth_year
+from organizer.cluster import face_quality
 from organizer.cluster import identity_space
 from organizer.db.models import DecidedBy
 from organizer.db.models import DecisionKind
@@ -55,6 +56,8 @@ class ClusterItems:
         self.emb_rows: list[np.ndarray] = []
         self.dlib_rows: list[np.ndarray | None] = []
         self.age_l: list[float] = []
+        self.cover_face_l: list[int] = []  # per item its best-looking face (a track has several)
+        self.quality_l: list[float] = []  # and that face's quality (organizer.cluster.face_quality)
         self.birth_l: list[float] = []
         self.time_l: list[float] = []
         self.pm_l: list[float] = []
@@ -78,6 +81,8 @@ class ClusterItems:
             elif d is not None:  # another dimension than the rest: not comparable, judged on faceres alone
                 self.has_dlib[i] = False
         self.age = np.array(self.age_l, dtype=np.float64)
+        self.cover_face = np.array(self.cover_face_l, dtype=np.int64)
+        self.quality = np.array(self.quality_l, dtype=np.float64)
         self.birth = np.array(self.birth_l, dtype=np.float64)
         self.time = np.array(self.time_l, dtype=np.float64)
         self.p_male = np.array(self.pm_l, dtype=np.float64)
@@ -144,7 +149,8 @@ def load_items(s: Session, dlib_model: str | None = None) -> ClusterItems:
                             .where(UserDecision.kind == DecisionKind.CANNOT_LINK)).all()
     rows = s.execute(
         select(Face.id, Face.media_id, Face.frame_s, Face.track_id, Face.embedding, Face.age, Face.p_male,
-               Face.person_id, Face.assigned_by, Media.taken_at, Media.date_source, FaceEmbedding.vector.label("dlib"))
+               Face.person_id, Face.assigned_by, Media.taken_at, Media.date_source, FaceEmbedding.vector.label("dlib"),
+               Face.w, Face.h, Face.score, Face.sharpness, Face.frontal)
         .join(Media, Media.id == Face.media_id)
         .outerjoin(FaceEmbedding, (FaceEmbedding.face_id == Face.id) & (FaceEmbedding.model == dlib_model))
         .where(Media.status == MediaStatus.OK)
@@ -190,6 +196,13 @@ def _add_item(items: ClusterItems, rows: list, group: object, removed: bool) -> 
     dated = ts is not None and source in dates.DAY_SOURCES
     ages = [r.age for r in rows if r.age is not None]
     pms = [r.p_male for r in rows if r.p_male is not None]
+    nan = np.nan
+    q = face_quality([min(r.w, r.h) for r in rows], [r.score for r in rows],
+                     [nan if r.sharpness is None else r.sharpness for r in rows],
+                     [nan if r.frontal is None else r.frontal for r in rows])
+    best = int(np.argmax(q))
+    items.cover_face_l.append(int(rows[best].id))
+    items.quality_l.append(float(q[best]))
     items.face_ids.append([r.id for r in rows])
     items.emb_rows.append(emb)
     items.dlib_rows.append(dlib)

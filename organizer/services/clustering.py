@@ -20,12 +20,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
 from organizer.cluster import ClusterParams
 from organizer.cluster import PersonProfile
 from organizer.cluster import assign_to_persons
+from organizer.cluster import choose_covers
 from organizer.cluster import cluster_faces
 from organizer.cluster import prepare_items
 from organizer.core.progress import Cancelled
@@ -171,3 +174,11 @@ class ClusteringService:
             s.flush()
             new_person[members] = person.id
         items.write_algorithm(s, new_person)
+        # Each person's picture: the best-looking of its most typical faces (the user's own choice still wins).
+        people = np.where(items.removed, -1, new_person)
+        covers = choose_covers(items.emb, people, items.quality)
+        if covers:
+            alive = set(s.scalars(select(Person.id).where(Person.id.in_(list(covers)))))
+            rows = [{"id": pid, "cover_face_id": int(items.cover_face[i])} for pid, i in covers.items() if pid in alive]
+            if rows:
+                s.execute(update(Person), rows)  # bulk UPDATE by primary key

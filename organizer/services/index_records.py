@@ -225,3 +225,4 @@ def _fill_face(row: FaceRow, fr: FaceRecord, track_id: int | None, analysis: Ana
     row.p_male, row.age = float(a.p_male), float(a.age)
     row.age_probs = np.asarray(a.age_probs, dtype="<f2").tobytes()
     row.thumbnail = fr.thumbnail
+    row.sharpness, row.frontal = a.sharpness, a.frontal

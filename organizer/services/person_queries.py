@@ -79,7 +79,11 @@ class PersonQueries:
         """
         with self._sessions() as s:
             faces, media_rows = repo.person_face_table(s, dates.TRUSTED_SOURCES)
-            persons = {p.id: (p.name, p.hidden) for p in s.execute(select(Person.id, Person.name, Person.hidden))}
+            persons, auto_cover = {}, {}
+            for p in s.execute(select(Person.id, Person.name, Person.hidden, Person.cover_face_id)):
+                persons[p.id] = (p.name, p.hidden)
+                if p.cover_face_id is not None:
+                    auto_cover[int(p.cover_face_id)] = p.id
             # faces chosen as a person's picture, with the order of the choices (the latest wins)
             chosen = dict(s.execute(select(UserDecision.face_id, UserDecision.id)
                                     .where(UserDecision.kind == DecisionKind.COVER)).all())
@@ -102,8 +106,13 @@ class PersonQueries:
         n_faces = np.bincount(group)
         first_of_photo = np.r_[True, (group[1:] != group[:-1]) | (media[1:] != media[:-1])]
         n_photos = np.bincount(group[first_of_photo], minlength=len(starts))
-        # the largest, most confident face of each person is its cover
+        # the clustering's choice is the cover (organizer.cluster.cover: the best-looking typical face) while that
+        # face is still the person's; else (a person edited since) the largest, most confident face
         best = np.lexsort((-area, group))[starts]
+        if auto_cover:
+            for row in np.flatnonzero(np.isin(face_ids, np.fromiter(auto_cover, np.int64))).tolist():
+                if auto_cover[int(face_ids[row])] == int(pid[row]):
+                    best[int(group[row])] = row
         if chosen:  # ... unless the user chose one of its faces
             latest: dict[int, int] = {}
             for row in np.flatnonzero(np.isin(face_ids, np.fromiter(chosen, np.int64))).tolist():

@@ -29,6 +29,8 @@ from organizer.vision.faceres import FaceresNetwork
 from organizer.vision.models import ModelStore
 from organizer.vision.mtcnn import DetectorSettings
 from organizer.vision.mtcnn import MtcnnDetector
+from organizer.vision.quality import frontality
+from organizer.vision.quality import sharpness
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +97,9 @@ class FaceAnalyzer:
         dets = self.detect(image)
         attrs = self.network.analyze(image.pixels, [d.box for d in dets])
         second = self.identity.embed(image.pixels, dets)
-        attrs = [dataclasses.replace(a, dlib_embedding=second.embeddings[i] if second.usable[i] else None)
-                 for i, a in enumerate(attrs)]
+        attrs = [dataclasses.replace(a, dlib_embedding=second.embeddings[i] if second.usable[i] else None,
+                                     sharpness=sharpness(image.pixels, d), frontal=frontality(d))
+                 for i, (a, d) in enumerate(zip(attrs, dets, strict=True))]
         to_full = 1.0 / image.scale
         return [Face(detection=_scale_detection(d, to_full), attributes=a) for d, a in zip(dets, attrs, strict=True)]
 

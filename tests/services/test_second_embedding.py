@@ -150,3 +150,36 @@ def test_persons_of_an_older_identity_space_are_clustered_again_once_every_file_
         s.execute(Media.__table__.update().values(analysis_id=vision_engine.current_analysis_id()))
     assert run() == (True, vision_engine.current_identity_space())
     assert run() == (False, vision_engine.current_identity_space())
+
+
+def test_the_cover_is_the_clusterings_best_looking_face_until_the_user_chooses(tmp_path, library):
+    from organizer.db.models import Person
+    from organizer.services.clustering import ClusteringService
+    from organizer.services.person_edits import PersonEdits
+    from organizer.services.person_queries import PersonQueries
+
+    a = tmp_path / "album"
+    a.mkdir()
+    for i in range(3):
+        for j in range(3):
+            write_jpeg(a / f"p{i}_{j}.jpg", i)  # three photos of each of three fake persons
+    _index(library, a, TwoNetworks())
+    with library.begin() as s:
+        faces = list(s.scalars(select(Face).order_by(Face.id)))
+        for f in faces:
+            f.sharpness, f.frontal = 30.0, 0.4
+        sharp = faces[-1]
+        sharp.sharpness, sharp.frontal = 900.0, 1.0
+        sharp_id = sharp.id
+    drive(ClusteringService(library).recluster(ClusterParams(centre=False, min_span_days=0, threshold=0.01,
+                                                             neighbours=0)))
+    persons = PersonQueries(library).list_persons()
+    assert len(persons) == 3
+    with library() as s:
+        mine = s.get(Face, sharp_id).person_id
+        assert s.get(Person, mine).cover_face_id == sharp_id
+    assert next(p for p in persons if p.id == mine).cover_face_id == sharp_id
+    # the user's choice wins
+    other = next(f.id for f in PersonQueries(library).person_faces(mine) if f.id != sharp_id)
+    PersonEdits(library).set_cover(mine, other)
+    assert next(p for p in PersonQueries(library).list_persons() if p.id == mine).cover_face_id == other

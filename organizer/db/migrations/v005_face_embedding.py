@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: MIT
-"""Schema version 5: embeddings of further identity networks (table ``face_embedding``).
+"""Schema version 5: embeddings of further identity networks (table ``face_embedding``), and cover faces.
+
+Faces get their picture quality (``face.sharpness``, ``face.frontal``, measured at indexing) and persons the
+clustering's choice of their picture (``person.cover_face_id``).
 
 The persons are now clustered on two identity networks fused (faceres and dlib's ResNet:
 :mod:`organizer.cluster.fusion`), whose distances are on another scale than faceres' alone. A clustering
@@ -36,6 +39,9 @@ def upgrade(conn: Connection) -> None:
         "vector BLOB NOT NULL, CONSTRAINT pk_face_embedding PRIMARY KEY (face_id, model), "
         "CONSTRAINT fk_face_embedding_face_id_face FOREIGN KEY(face_id) REFERENCES face (id) ON DELETE CASCADE)"
     ))
+    conn.execute(text("ALTER TABLE face ADD COLUMN sharpness FLOAT"))
+    conn.execute(text("ALTER TABLE face ADD COLUMN frontal FLOAT"))
+    conn.execute(text("ALTER TABLE person ADD COLUMN cover_face_id INTEGER"))
     row = conn.execute(text("SELECT value FROM library_setting WHERE \"key\" = 'threshold'")).first()
     if row is None:
         return
