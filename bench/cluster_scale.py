@@ -20,6 +20,7 @@ app's settings. The exact reference is computed on the very embeddings the appro
 (``prepare_items`` with the same parameters).
 
     .venv/bin/python bench/cluster_scale.py --centre --neighbours 10 --agree 20000 --large 100000
+    .venv/bin/python bench/cluster_scale.py --centre --neighbours 20 --dim 1152 --threshold 1.3 --large 100000
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import numpy as np
 THRESHOLD_DEFAULT = None  # use ClusterParams().threshold
 
 
-def make_data(n: int, seed: int, subspace: int | None):
+def make_data(n: int, seed: int, subspace: int | None, dim: int = 1024):
     from devtools.synthetic import make_synthetic
 
     rng = np.random.default_rng(seed)
@@ -48,14 +49,14 @@ def make_data(n: int, seed: int, subspace: int | None):
         counts.append(int(np.clip(round(rng.lognormal(1.3, 1.1)), 1, 400)))
     counts[-1] -= sum(counts) - n
     counts = [c for c in counts if c > 0]
-    x, y = make_synthetic(len(counts), np.array(counts), seed=seed, spread=0.3, subspace=subspace)
+    x, y = make_synthetic(len(counts), np.array(counts), dim=dim, seed=seed, spread=0.3, subspace=subspace)
     person_year = rng.uniform(1940, 2020, len(counts))
     by = person_year[y] + rng.normal(0, 5, y.size)
     return x, y, by
 
 
 def part(kind: str, n: int, seed: int, threshold: float | None, subspace: int | None, neighbours: int,
-         centre: bool) -> dict:
+         centre: bool, dim: int = 1024) -> dict:
     from scipy.cluster.hierarchy import fcluster
     from scipy.cluster.hierarchy import linkage
 
@@ -67,7 +68,7 @@ def part(kind: str, n: int, seed: int, threshold: float | None, subspace: int | 
     from organizer.cluster.distance import age_table
     from organizer.cluster.distance import current_ages
 
-    x, y, by = make_data(n, seed, subspace)
+    x, y, by = make_data(n, seed, subspace, dim)
     base = ClusterParams()
     t = base.threshold if threshold is None else threshold
     # --centre: the app's space. The stored mean embedding is real faces' mean; synthetic faces share their own
@@ -75,7 +76,7 @@ def part(kind: str, n: int, seed: int, threshold: float | None, subspace: int | 
     p = ClusterParams(threshold=t, centre=centre, centre_vector=x.mean(axis=0) if centre else None,
                       neighbours=neighbours, min_faces=1, min_span_days=0.0, current_year=2025)
     inp = ClusterInput(x, birth_years=by)
-    out: dict = {"part": kind, "n": n, "threshold": t, "centre": centre, "neighbours": neighbours,
+    out: dict = {"part": kind, "n": n, "dim": dim, "threshold": t, "centre": centre, "neighbours": neighbours,
                  "subspace": subspace, "identities": int(y.max() + 1)}
     t0, c0 = time.perf_counter(), _cpu()
     approx = cluster_faces(inp, ClusterParams(**{**_fields(p), "exact_max": 0}))
@@ -123,18 +124,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--centre", action="store_true", help="centre (on the data's own mean) as the app does")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--neighbours", type=int, default=0, help="neighbour augmentation (ClusterParams.neighbours)")
+    ap.add_argument("--dim", type=int, default=1024,
+                    help="embedding dimension (1152: the app's fused faceres + dlib embedding)")
     ap.add_argument("--part", choices=["agree", "large"], help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.part:
         print(json.dumps(part(args.part, args.n, args.seed, args.threshold, args.subspace, args.neighbours,
-                              args.centre)))
+                              args.centre, args.dim)))
         return 0
     for kind, n in (("agree", args.agree), ("large", args.large)):
         if not n:
             continue
         cmd = [sys.executable, __file__, "--part", kind, "--n", str(n), "--seed", str(args.seed),
-               "--subspace", str(args.subspace), "--neighbours", str(args.neighbours)]
+               "--subspace", str(args.subspace), "--neighbours", str(args.neighbours), "--dim", str(args.dim)]
         if args.centre:
             cmd.append("--centre")
         if args.threshold is not None:

@@ -73,3 +73,29 @@ print(f"{n} scored faces: BCubed P {p_:.3f} R {r_:.3f} F {f_:.3f}")
 n, p_, r_, f_ = score(True)
 print(f"all scored ({n} faces, unknown people's photos as persons of their own): BCubed P {p_:.3f} R {r_:.3f} "
       f"F {f_:.3f}")
+
+# Per-person gender (eq. 2) against the identity folders' gender labels (manifest.csv), persons of >= 3 scored
+# identity faces, each person labelled by its most frequent identity.
+manifest = Path(root) / "manifest.csv"
+if manifest.is_file():
+    import collections
+    import csv
+
+    with manifest.open(newline="") as f:
+        label_gender = {r["identity"]: r["gender"] for r in csv.DictReader(f) if r["identity"] and r["gender"]}
+    right = total = 0
+    for p in doc["persons"]:
+        ids = collections.Counter()
+        for f in p["faces"]:
+            rel = os.path.relpath(f["media"], root)
+            top = rel.split(os.sep)[0]
+            if os.sep in rel and not top.startswith("_") and (args.half is None or half_of(top) == args.half):
+                ids[top] += 1
+        if sum(ids.values()) < 3 or p["gender"] is None:
+            continue
+        want = label_gender.get(ids.most_common(1)[0][0])
+        if want in ("M", "F"):
+            total += 1
+            right += (p["gender"] == "male") == (want == "M")
+    if total:
+        print(f"per-person gender (eq. 2, persons of >= 3 identity faces): {right}/{total} = {right / total:.1%}")
