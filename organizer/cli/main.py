@@ -15,6 +15,7 @@ from organizer.cli import desktop
 from organizer.cli import index
 from organizer.cli import people
 from organizer.cli import status
+from organizer.cli import suggest
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_parser(sub)
     status.add_parser(sub)
     people.add_parsers(sub)
+    suggest.add_parser(sub)
     desktop.add_parser(sub)
     return parser
 

@@ -90,12 +90,14 @@ def person_distances(inp: ClusterInput, persons: Sequence[PersonProfile],
 
 
 def assign_to_persons(inp: ClusterInput, persons: Sequence[PersonProfile], params: ClusterParams | None = None,
-                      threshold: float | None = None) -> NDArray[np.int64]:
+                      threshold: float | None = None,
+                      never: Sequence[tuple[int, int]] = ()) -> NDArray[np.int64]:
     """Per new item the ``person_id`` it joins, or ``-1`` (then cluster it with the unsorted faces).
 
     Greedy by increasing distance: an item joins its nearest person within ``threshold`` (default
     ``params.threshold``) unless another new face of the same photo already joined that person. Excluded
-    items get -1; items with a ``fixed_person`` keep it.
+    items get -1; items with a ``fixed_person`` keep it; ``never``: (item, person id) pairs the user said are
+    not one (the item may still join another person).
     """
     params = params or ClusterParams()
     thr = params.threshold if threshold is None else float(threshold)
@@ -109,6 +111,10 @@ def assign_to_persons(inp: ClusterInput, persons: Sequence[PersonProfile], param
         return out
     d = person_distances(inp, persons, params)
     d[excluded | (fixed >= 0)] = np.inf
+    column = {p.person_id: j for j, p in enumerate(persons)}
+    for i, pid in never:
+        if pid in column and 0 <= i < inp.n:
+            d[i, column[pid]] = np.inf
     ii, jj = np.nonzero(d <= thr)
     order = np.argsort(d[ii, jj], kind="stable")
     groups = np.asarray(inp.photo_groups)

@@ -58,6 +58,11 @@ class DecisionKind(enum.StrEnum):
     RENAMED = "renamed"
     #: The face the user chose as the person's picture (``face_id``; the latest one of a person's faces wins).
     COVER = "cover"
+    #: Two persons the user said are different people (``person_id``, ``other_person_id``): never suggested as
+    #: duplicates again, and never clustered into one.
+    DIFFERENT = "different"
+    #: A face the user checked and kept in its person (``face_id``, ``person_id``): no longer flagged as an outlier.
+    CHECKED = "checked"
 
 
 def _enum(e: type[enum.Enum]) -> Enum:

@@ -175,6 +175,19 @@ def load_items(s: Session, dlib_model: str | None = None) -> ClusterItems:
     for fid, pid in cannot_rows:
         if fid in item_of_face and pid is not None:
             items.cannot.append((item_of_face[fid], pid))
+    # "Different people": every item of one person is not the other person, both ways
+    different = s.execute(select(UserDecision.person_id, UserDecision.other_person_id)
+                          .where(UserDecision.kind == DecisionKind.DIFFERENT)).all()
+    if different:
+        of_person: dict[int, list[int]] = defaultdict(list)
+        for i, pid in enumerate(items.person_l):
+            if pid >= 0:
+                of_person[pid].append(i)
+        for a, b in different:
+            if a is None or b is None:
+                continue
+            items.cannot += [(i, int(b)) for i in of_person.get(int(a), [])]
+            items.cannot += [(i, int(a)) for i in of_person.get(int(b), [])]
     items.finish()
     return items
 

@@ -152,7 +152,9 @@ class ClusteringService:
         profiles = [PersonProfile.from_members(pid, x[m], items.birth[m], [str(items.groups[j]) for j in m],
                                                params, prepared=True)
                     for pid, m in ((pid, np.array(m)) for pid, m in by_person.items())]
-        joined = assign_to_persons(items.cluster_input(open_idx, x), profiles, params)
+        pos = {int(i): k for k, i in enumerate(open_idx)}
+        never = [(pos[i], pid) for i, pid in items.cannot if i in pos]  # "this face is not P" holds here too
+        joined = assign_to_persons(items.cluster_input(open_idx, x), profiles, params, never=never)
         new_person[open_idx] = joined
         rest = open_idx[joined < 0]
         new_clusters = []

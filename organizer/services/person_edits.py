@@ -146,6 +146,50 @@ class PersonEdits:
             _decide(s, res, DecisionKind.COVER, face_id=face_id)
             return res
 
+    def accept(self, face_ids: list[int], person_id: int, from_person: int | None = None) -> EditResult:
+        """A review answer "yes": the faces join ``person_id``, confirmed. A whole small person (``from_person``,
+        all of its faces suggested) is merged into it; single faces are moved."""
+        if from_person is not None and from_person != person_id:
+            res = self.merge([person_id, from_person])
+            res.kind = "accept"
+            return res
+        res = self.move_faces(face_ids, person_id)
+        res.kind = "accept"
+        return res
+
+    def reject(self, face_ids: list[int], person_id: int) -> EditResult:
+        """A review answer "no": these faces are not ``person_id``; they stay where they are, and are never
+        suggested for, nor clustered into, that person again."""
+        with self._writes.begin() as s:
+            _person(s, person_id)
+            res = EditResult("reject", person_id=person_id)
+            for fid in dict.fromkeys(face_ids):
+                if s.get(Face, fid) is None:
+                    raise ValueError(f"no face {fid}")
+                _decide(s, res, DecisionKind.CANNOT_LINK, face_id=fid, person_id=person_id)
+            return res
+
+    def mark_different(self, person_id: int, other_person_id: int) -> EditResult:
+        """Two persons are different people: never suggested as one again, never clustered into one."""
+        with self._writes.begin() as s:
+            _person(s, person_id)
+            _person(s, other_person_id)
+            res = EditResult("different", person_id=person_id)
+            _decide(s, res, DecisionKind.DIFFERENT, person_id=person_id, other_person_id=other_person_id)
+            return res
+
+    def keep_faces(self, face_ids: list[int]) -> EditResult:
+        """Faces checked and kept in their person: confirmed there, and no longer flagged as outliers."""
+        with self._writes.begin() as s:
+            res = EditResult("keep")
+            faces = s.scalars(select(Face).where(Face.id.in_(face_ids), Face.person_id.is_not(None))).all()
+            for f in faces:
+                _decide(s, res, DecisionKind.CHECKED, face_id=f.id, person_id=f.person_id)
+                res.person_id = f.person_id
+            for f in faces:
+                _assign(s, res, [f], int(f.person_id))
+            return res
+
     def undo(self, res: EditResult) -> None:
         """Restore the state before an edit exactly (persons, assignments, decisions)."""
         with self._writes.begin() as s:

@@ -1,0 +1,362 @@
+# SPDX-License-Identifier: MIT
+"""Guided corrections: the doubtful cases brought to the user, each with its reasons in words.
+
+* **Suggestions** ("Is this Anna?"): for each unsorted face and each small person (at most
+  :data:`SMALL_PERSON` items, unnamed, nothing confirmed), the nearest larger person within a looser cut than
+  the clustering's (:data:`REVIEW_MARGIN` times the threshold), that it may join: no face of the same photo in
+  that person, never answered "no" for it. Ordered by the value of the answer: how many faces it places times
+  how sure the suggestion is.
+* **Possible duplicates**: pairs of persons whose faces are, on average, just above the cut, of compatible
+  gender and birth year, never in one photo, never marked "different people".
+* **Faces that may not belong**: faces of a person far from the person's centre, or whose photo date and age
+  contradict the person's birth year; not the faces the user placed or checked.
+
+Everything is computed in the space the clustering uses (:meth:`ClusterItems.to_identity_space`, then the
+neighbour augmentation), off the GUI thread, from one short read transaction. The answers are edits
+(:class:`~organizer.services.person_edits.PersonEdits`: ``accept``, ``reject``, ``merge``, ``mark_different``,
+``keep_faces``, ``move_faces``), stored as decisions, so re-clustering and new photos keep them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
+
+from organizer.cluster import ClusterParams
+from organizer.cluster import PersonProfile
+from organizer.cluster import fuse_birth_year
+from organizer.cluster import fuse_gender
+from organizer.cluster import person_distances
+from organizer.cluster import prepare_items
+from organizer.cluster.distance import l2_normalise
+from organizer.core.progress import CancelToken
+from organizer.db.models import DecisionKind
+from organizer.db.models import Person
+from organizer.db.models import UserDecision
+from organizer.services.cluster_items import ClusterItems
+from organizer.services.cluster_items import load_items
+
+#: Suggestions and duplicates reach this many times the clustering threshold (the doubtful band above the cut).
+REVIEW_MARGIN = 1.25
+#: A person of at most this many items (and nothing named or confirmed) is itself a candidate to be placed.
+SMALL_PERSON = 2
+#: A face whose distance from its person's centre exceeds the person's median by this many MADs is an outlier.
+OUTLIER_MADS = 4.0
+#: ... and by at least this much (eq. 1 distance), so tight persons do not flag ordinary faces.
+OUTLIER_MIN_GAP = 0.25
+#: Birth years further apart than this (years) make two persons no duplicates.
+DUPLICATE_MAX_YEARS = 8.0
+#: How many of each kind a report holds at most.
+REPORT_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """Faces that may be ``person_id``: one unsorted face (or video track), or all faces of a small person."""
+
+    face_ids: tuple[int, ...]
+    #: The small person these faces form now (accepting merges it), None for unsorted faces.
+    from_person: int | None
+    person_id: int
+    person_name: str | None
+    #: Average eq. 1 distance of these faces to the person's faces (the clustering's cut is ``threshold``).
+    distance: float
+    threshold: float
+    #: 0 (at the edge of the review band) .. 1 (as close as faces of one person are).
+    confidence: float
+    evidence: tuple[str, ...]
+    #: The best-looking of these faces, to show.
+    face_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """Two persons that are probably one."""
+
+    person_ids: tuple[int, int]
+    names: tuple[str | None, str | None]
+    distance: float
+    threshold: float
+    confidence: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outlier:
+    """A face of a person that may not belong to it."""
+
+    face_id: int
+    person_id: int
+    person_name: str | None
+    #: Its distance from the person's centre, and how unusual that is for the person (0 = typical).
+    distance: float
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewReport:
+    suggestions: tuple[Suggestion, ...]
+    duplicates: tuple[Duplicate, ...]
+    outliers: tuple[Outlier, ...]
+
+    @property
+    def count(self) -> int:
+        """What the "Review" entry says: how many questions there are."""
+        return len(self.suggestions) + len(self.duplicates)
+
+
+def _name(names: dict[int, str | None], pid: int) -> str:
+    return names.get(pid) or f"Person {pid}"
+
+
+class ReviewService:
+    """Computes the review report of one library (read only; the answers go through PersonEdits)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def report(self, params: ClusterParams, cancel: CancelToken | None = None, current_year: int | None = None,
+               margin: float = REVIEW_MARGIN) -> ReviewReport:
+        """The report; ``margin``: the review band reaches this many times ``params.threshold``."""
+        cancel = cancel or CancelToken()
+        with self._sessions() as s:
+            items = load_items(s)
+            names = {int(i): n for i, n in s.execute(select(Person.id, Person.name)).all()}
+            different = {frozenset((int(a), int(b))) for a, b in s.execute(
+                select(UserDecision.person_id, UserDecision.other_person_id)
+                .where(UserDecision.kind == DecisionKind.DIFFERENT)) if a is not None and b is not None}
+            checked = set(s.scalars(select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.CHECKED)))
+        if not items.n:
+            return ReviewReport((), (), ())
+        space = items.to_identity_space(params)
+        cancel.check()
+        live = np.flatnonzero(~items.removed)
+        x = np.zeros((items.n, items.emb.shape[1]), dtype=np.float32)
+        x[live] = prepare_items(items.emb[live], [str(items.groups[i]) for i in live], space)
+        cancel.check()
+        ctx = _Context(items, x, space, names, current_year, margin)
+        suggestions = ctx.suggestions()
+        cancel.check()
+        duplicates = ctx.duplicates(different)
+        cancel.check()
+        outliers = ctx.outliers(checked)
+        return ReviewReport(tuple(suggestions[:REPORT_LIMIT]), tuple(duplicates[:REPORT_LIMIT]),
+                            tuple(outliers[:REPORT_LIMIT]))
+
+
+class _Context:
+    """The library's items in clustering space, grouped by person, and the three computations."""
+
+    def __init__(self, items: ClusterItems, x: np.ndarray, params: ClusterParams, names: dict[int, str | None],
+                 current_year: int | None, margin: float) -> None:
+        self.items, self.x, self.params, self.names = items, x, params, names
+        self.t = float(params.threshold)
+        self.limit = self.t * margin
+        self.year = current_year
+        members: dict[int, list[int]] = defaultdict(list)
+        for i in np.flatnonzero((items.person >= 0) & ~items.removed).tolist():
+            members[int(items.person[i])].append(i)
+        self.members = {p: np.array(m, dtype=np.int64) for p, m in members.items()}
+        confirmed = {int(items.person[i]) for i in np.flatnonzero(items.user & (items.person >= 0))}
+        self.small = {p for p, m in self.members.items()
+                      if m.size <= SMALL_PERSON and p not in confirmed and not names.get(p)}
+        self.births = {p: fuse_birth_year(items.birth[m]) for p, m in self.members.items()}
+        self.genders = {p: fuse_gender(items.p_male[m]) for p, m in self.members.items()}
+
+    # -- "Is this Anna?"
+
+    def suggestions(self) -> list[Suggestion]:
+        items, x = self.items, self.x
+        big = sorted(p for p in self.members if p not in self.small)
+        if not big:
+            return []
+        groups = [(None, np.array([i])) for i in np.flatnonzero((items.person < 0) & ~items.removed).tolist()]
+        groups += [(p, self.members[p]) for p in sorted(self.small)]
+        if not groups:
+            return []
+        flat = np.concatenate([g for _p, g in groups])
+        profiles = [PersonProfile.from_members(p, x[self.members[p]], items.birth[self.members[p]],
+                                               [str(items.groups[j]) for j in self.members[p]], self.params,
+                                               prepared=True) for p in big]
+        inp = items.cluster_input(flat, x)
+        d_items = person_distances(inp, profiles, self.params)
+        big_pos = {p: k for k, p in enumerate(big)}
+        no = defaultdict(set)  # item -> persons it was said not to be
+        for item, pid in items.cannot:
+            no[item].add(pid)
+        out: list[Suggestion] = []
+        start = 0
+        for from_person, g in groups:
+            d = d_items[start:start + g.size].mean(axis=0)
+            start += g.size
+            for i in g.tolist():
+                for pid in no.get(i, ()):
+                    if pid in big_pos:
+                        d[big_pos[pid]] = np.inf
+            j = int(np.argmin(d))
+            if not np.isfinite(d[j]) or d[j] > self.limit:
+                continue
+            out.append(self._suggestion(from_person, g, big[j], float(d[j])))
+        # the value of an answer: how many faces it places (a clip's track counts as one), how sure it is
+        out.sort(key=lambda s: (-np.sqrt(len(s.face_ids)) * s.confidence, s.distance))
+        return out
+
+    def _confidence(self, d: float) -> float:
+        # 1 at half the cut (as close as a person's own faces typically are), 0 at the edge of the review band
+        return float(np.clip((self.limit - d) / (self.limit - 0.5 * self.t), 0.0, 1.0))
+
+    def _suggestion(self, from_person: int | None, g: np.ndarray, pid: int, d: float) -> Suggestion:
+        items, x = self.items, self.x
+        m = self.members[pid]
+        name = _name(self.names, pid)
+        close = (2.0 - 2.0 * (x[g] @ x[m].T)) <= self.t
+        n_close = int(close.any(axis=0).sum())
+        ev = [f"close to {n_close} of {name}'s {m.size} faces" if n_close else
+              f"nearer to {name} than to anyone else, though no single face of {name} is very close"]
+        ev += self._age_evidence(g, pid, name)
+        gender = self._gender_evidence(g, pid, name)
+        ev += gender
+        ev.append(f"never in the same photo as {name}")
+        faces = tuple(f for i in g.tolist() for f in items.face_ids[i])
+        best = int(g[np.argmax(items.quality[g])])
+        conf = self._confidence(d) * (0.5 if any(e.startswith("but") for e in ev) else 1.0)
+        return Suggestion(face_ids=faces, from_person=from_person, person_id=pid, person_name=self.names.get(pid),
+                          distance=round(d, 4), threshold=self.t, confidence=round(conf, 3),
+                          evidence=tuple(ev), face_id=int(items.cover_face[best]))
+
+    def _age_evidence(self, g: np.ndarray, pid: int, name: str) -> list[str]:
+        items = self.items
+        by = self.births[pid]
+        ages = items.age[g][np.isfinite(items.age[g])]
+        births = items.birth[g][np.isfinite(items.birth[g])]
+        if by.year is None or not births.size:
+            return [f"looks about {round(float(np.median(ages)))}"] if ages.size else []
+        rng = max(2.0, (by.high - by.low) / 2 if by.high is not None and by.low is not None else 2.0)
+        b = float(np.median(births))
+        age = round(float(np.median(ages))) if ages.size else None
+        at = f"age {age} at this photo" if age is not None else "the age at this photo"
+        if abs(b - by.year) <= rng + 2:
+            return [f"{at} fits {name}'s birth year {round(by.year)} ± {round(rng)}"]
+        return [f"but {at} means born about {round(b)}, {name} was born {round(by.year)} ± {round(rng)}"]
+
+    def _gender_evidence(self, g: np.ndarray, pid: int, name: str) -> list[str]:
+        mine = fuse_gender(self.items.p_male[g])
+        theirs = self.genders[pid]
+        if mine.is_male is None or theirs.is_male is None:
+            return []
+        word = "male" if mine.is_male else "female"
+        if mine.is_male == theirs.is_male:
+            return [f"{word}, as {name}"]
+        return [f"but looks {word}, {name} looks {'male' if theirs.is_male else 'female'}"]
+
+    # -- possible duplicates
+
+    def duplicates(self, different: set[frozenset[int]]) -> list[Duplicate]:
+        items, x = self.items, self.x
+        pids = sorted(p for p in self.members if p not in self.small)  # small persons are suggestions instead
+        if len(pids) < 2:
+            return []
+        sums = np.stack([x[self.members[p]].sum(axis=0) for p in pids]).astype(np.float32)
+        counts = np.array([self.members[p].size for p in pids], dtype=np.float64)
+        photos = [{str(items.groups[i]) for i in self.members[p].tolist()} for p in pids]
+        found: list[tuple[float, int, int]] = []
+        block = 1024
+        for a0 in range(0, len(pids), block):
+            g = (sums[a0:a0 + block] @ sums.T).astype(np.float64)
+            d = 2.0 - 2.0 * g / (counts[a0:a0 + block, None] * counts[None, :])
+            rows, cols = np.nonzero((d > self.t) & (d <= self.limit))
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                a = a0 + r
+                if a < c:
+                    found.append((float(d[r, c]), a, c))
+        out: list[Duplicate] = []
+        for d, a, c in sorted(found):
+            pa, pc = pids[a], pids[c]
+            if frozenset((pa, pc)) in different or photos[a] & photos[c]:
+                continue
+            ga, gc = self.genders[pa], self.genders[pc]
+            if ga.is_male is not None and gc.is_male is not None and ga.is_male != gc.is_male:
+                continue
+            ba, bc = self.births[pa], self.births[pc]
+            if ba.year is not None and bc.year is not None and abs(ba.year - bc.year) > DUPLICATE_MAX_YEARS:
+                continue
+            na, nc = _name(self.names, pa), _name(self.names, pc)
+            ev = [f"their faces are {d:.2f} apart on average, just above the cut of {self.t:.3g} that makes one "
+                  f"person"]
+            if ga.is_male is not None and ga.is_male == gc.is_male:
+                ev.append(f"both {'male' if ga.is_male else 'female'}")
+            if ba.year is not None and bc.year is not None:
+                ev.append(f"born {round(ba.year)} and {round(bc.year)}")
+            ev.append(f"{na} and {nc} are never in the same photo")
+            out.append(Duplicate(person_ids=(pa, pc), names=(self.names.get(pa), self.names.get(pc)),
+                                 distance=round(d, 4), threshold=self.t, confidence=round(self._confidence(d), 3),
+                                 evidence=tuple(ev)))
+            if len(out) >= REPORT_LIMIT:
+                break
+        return out
+
+    # -- faces that may not belong
+
+    def outliers(self, checked: set[int]) -> list[Outlier]:
+        items, x = self.items, self.x
+        out: list[Outlier] = []
+        for pid, m in self.members.items():
+            if m.size < 3:
+                continue
+            centre = l2_normalise(x[m].sum(axis=0, keepdims=True))[0]
+            d = 2.0 - 2.0 * (x[m] @ centre).astype(np.float64)
+            med = float(np.median(d))
+            mad = float(np.median(np.abs(d - med))) or 1e-6
+            by = self.births[pid]
+            name = _name(self.names, pid)
+            for k, i in enumerate(m.tolist()):
+                if items.user[i] or any(f in checked for f in items.face_ids[i]):
+                    continue
+                reasons = []
+                score = (d[k] - med) / mad
+                if score > OUTLIER_MADS and d[k] - med > OUTLIER_MIN_GAP:
+                    reasons.append(f"far from {name}'s other faces ({d[k]:.2f}; {name}'s faces are typically "
+                                   f"{med:.2f} from their centre)")
+                reasons += self._date_reasons(i, by, name)
+                if reasons:
+                    out.append(Outlier(face_id=int(items.face_ids[i][0]), person_id=pid,
+                                       person_name=self.names.get(pid), distance=round(float(d[k]), 4),
+                                       score=round(float(score), 2), reasons=tuple(reasons)))
+        out.sort(key=lambda o: -o.score)
+        return out
+
+    def _date_reasons(self, i: int, by, name: str) -> list[str]:
+        items = self.items
+        if by.year is None or by.n_faces < 3 or not np.isfinite(items.birth[i]):
+            return []
+        rng = max(2.0, (by.high - by.low) / 2 if by.high is not None and by.low is not None else 2.0)
+        reasons = []
+        t = items.time[i]
+        if np.isfinite(t):
+            shot = 1970.0 + t / (365.2425 * 86400.0)
+            if shot < by.low - 1:
+                reasons.append(f"photo taken in {int(shot)}, before {name}'s birth year {round(by.year)} ± "
+                               f"{round(rng)}")
+        if abs(items.birth[i] - by.year) > max(8.0, 3 * rng):
+            reasons.append(f"looks {round(float(items.age[i]))} here, which means born about "
+                           f"{round(float(items.birth[i]))}; {name} was born {round(by.year)} ± {round(rng)}")
+        return reasons
+
+
+def report_to_json(r: ReviewReport) -> dict:
+    """The JSON form of a report (``organizer suggest --json``: a contract, see the README)."""
+    return {
+        "suggestions": [dataclasses.asdict(s) | {"face_ids": list(s.face_ids), "evidence": list(s.evidence)}
+                        for s in r.suggestions],
+        "duplicates": [{"persons": list(d.person_ids), "names": list(d.names), "distance": d.distance,
+                        "threshold": d.threshold, "confidence": d.confidence, "evidence": list(d.evidence)}
+                       for d in r.duplicates],
+        "outliers": [dataclasses.asdict(o) | {"reasons": list(o.reasons)} for o in r.outliers],
+    }
