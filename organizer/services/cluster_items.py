@@ -94,8 +94,11 @@ class ClusterItems:
         """Replace the stored embeddings by the fused identity embeddings; returns the parameters to cluster
         them with (see :func:`organizer.cluster.identity_space`)."""
         if not self.n:
+            self.faceres = self.emb
             self.emb = np.zeros((0, self.emb.shape[1] + self.dlib.shape[1]), np.float32)
             return dataclasses.replace(params, centre=False, centre_vector=None)
+        #: faceres' embeddings as stored (the review compares each network's opinion).
+        self.faceres = self.emb
         self.emb, out = identity_space(self.emb, self.dlib, self.has_dlib, self.age, params)
         return out
 

@@ -4,8 +4,8 @@
 * **Suggestions** ("Is this Anna?"): for each unsorted face and each small person (at most
   :data:`SMALL_PERSON` items, unnamed, nothing confirmed), the nearest larger person within a looser cut than
   the clustering's (:data:`REVIEW_MARGIN` times the threshold), that it may join: no face of the same photo in
-  that person, never answered "no" for it. Ordered by the value of the answer: how many faces it places times
-  how sure the suggestion is.
+  that person, never answered "no" for it, and each identity network on its own would choose that person too.
+  Ordered by the value of the answer: how many faces it places times how sure the suggestion is.
 * **Possible duplicates**: pairs of persons whose faces are, on average, just above the cut, of compatible
   gender and birth year, never in one photo, never marked "different people".
 * **Faces that may not belong**: faces of a person far from the person's centre, or whose photo date and age
@@ -191,6 +191,12 @@ class _Context:
         no = defaultdict(set)  # item -> persons it was said not to be
         for item, pid in items.cannot:
             no[item].add(pid)
+        # each identity network's own opinion: the person whose faces are most similar on average
+        opinions = []
+        for emb, has in ((items.faceres, np.ones(items.n, bool)), (items.dlib, items.has_dlib)):
+            e = l2_normalise(np.where(has[:, None], emb, 0.0))
+            sums = np.stack([e[self.members[p]].sum(axis=0) for p in big])
+            opinions.append((e, has, sums / np.array([self.members[p].size for p in big], np.float32)[:, None]))
         out: list[Suggestion] = []
         start = 0
         for from_person, g in groups:
@@ -203,7 +209,15 @@ class _Context:
             j = int(np.argmin(d))
             if not np.isfinite(d[j]) or d[j] > self.limit:
                 continue
-            out.append(self._suggestion(from_person, g, big[j], float(d[j])))
+            agree = []
+            for e, has, means in opinions:
+                if has[g].all():
+                    sim = e[g].mean(axis=0) @ means.T
+                    sim[~np.isfinite(d)] = -np.inf
+                    agree.append(int(np.argmax(sim)) == j)
+            if not all(agree):  # a network alone would choose someone else: right about 1 time in 100 on the
+                continue        # developer set (bench/review_quality.py), not worth the user's time
+            out.append(self._suggestion(from_person, g, big[j], float(d[j]), agree))
         # the value of an answer: how many faces it places (a clip's track counts as one), how sure it is
         out.sort(key=lambda s: (-np.sqrt(len(s.face_ids)) * s.confidence, s.distance))
         return out
@@ -212,7 +226,8 @@ class _Context:
         # 1 at half the cut (as close as a person's own faces typically are), 0 at the edge of the review band
         return float(np.clip((self.limit - d) / (self.limit - 0.5 * self.t), 0.0, 1.0))
 
-    def _suggestion(self, from_person: int | None, g: np.ndarray, pid: int, d: float) -> Suggestion:
+    def _suggestion(self, from_person: int | None, g: np.ndarray, pid: int, d: float,
+                    agree: list[bool]) -> Suggestion:
         items, x = self.items, self.x
         m = self.members[pid]
         name = _name(self.names, pid)
@@ -221,12 +236,20 @@ class _Context:
         ev = [f"close to {n_close} of {name}'s {m.size} faces" if n_close else
               f"nearer to {name} than to anyone else, though no single face of {name} is very close"]
         ev += self._age_evidence(g, pid, name)
-        gender = self._gender_evidence(g, pid, name)
-        ev += gender
+        ev += self._gender_evidence(g, pid, name)
         ev.append(f"never in the same photo as {name}")
+        if agree and all(agree):
+            ev.append("both identity networks point to " + name if len(agree) == 2 else
+                      f"the identity network points to {name}")
+        elif agree:
+            which = "only one of the two identity networks points" if any(agree) else \
+                "neither identity network alone points"
+            ev.append(f"but {which} to {name}")
         faces = tuple(f for i in g.tolist() for f in items.face_ids[i])
         best = int(g[np.argmax(items.quality[g])])
-        conf = self._confidence(d) * (0.5 if any(e.startswith("but") for e in ev) else 1.0)
+        # doubts halve the confidence: a contradicting age or gender, networks that disagree (each)
+        doubts = sum(e.startswith("but") for e in ev) + (0 if not agree or all(agree) else len(agree) - sum(agree))
+        conf = self._confidence(d) * 0.5 ** doubts
         return Suggestion(face_ids=faces, from_person=from_person, person_id=pid, person_name=self.names.get(pid),
                           distance=round(d, 4), threshold=self.t, confidence=round(conf, 3),
                           evidence=tuple(ev), face_id=int(items.cover_face[best]))
