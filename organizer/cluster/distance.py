@@ -35,7 +35,8 @@ def stored_mean_embedding() -> NDArray[np.float32] | None:
 
 def l2_normalise(x: NDArray[np.floating]) -> NDArray[np.float32]:
     x = np.asarray(x, dtype=np.float32)
-    out: NDArray[np.float32] = (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    out: NDArray[np.float32] = (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(
+        np.float32, copy=False)
     return out
 
 

@@ -57,10 +57,12 @@ def fuse_identity(faceres: NDArray[np.floating], dlib: NDArray[np.floating], mea
     """Unit fused embeddings ``[n, d_f + d_d]`` (see the module doc); ``dlib_weight`` per row in 0..1."""
     f = l2_normalise(l2_normalise(faceres) - np.asarray(mean_faceres, np.float32))
     d = l2_normalise(l2_normalise(dlib) - np.asarray(mean_dlib, np.float32))
-    w = np.clip(np.asarray(dlib_weight, dtype=np.float64).reshape(-1, 1), 0.0, 1.0)
+    w = np.clip(np.asarray(dlib_weight, dtype=np.float32).reshape(-1, 1), 0.0, 1.0)
     if w.shape[0] != f.shape[0] or d.shape[0] != f.shape[0]:
         raise ValueError(f"fusion parts disagree on the number of faces: {f.shape[0]}, {d.shape[0]}, {w.shape[0]}")
-    x = np.concatenate([np.sqrt(1.0 - w) * f, np.sqrt(w) * d], axis=1)
+    x = np.empty((f.shape[0], f.shape[1] + d.shape[1]), dtype=np.float32)  # float32 throughout: 100 000 faces
+    np.multiply(np.sqrt(1.0 - w), f, out=x[:, :f.shape[1]])  # are 0.46 GB, not twice that
+    np.multiply(np.sqrt(w), d, out=x[:, f.shape[1]:])
     return l2_normalise(x)
 
 

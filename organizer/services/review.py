@@ -191,13 +191,8 @@ class _Context:
         no = defaultdict(set)  # item -> persons it was said not to be
         for item, pid in items.cannot:
             no[item].add(pid)
-        # each identity network's own opinion: the person whose faces are most similar on average
-        opinions = []
-        for emb, has in ((items.faceres, np.ones(items.n, bool)), (items.dlib, items.has_dlib)):
-            e = l2_normalise(np.where(has[:, None], emb, 0.0))
-            sums = np.stack([e[self.members[p]].sum(axis=0) for p in big])
-            opinions.append((e, has, sums / np.array([self.members[p].size for p in big], np.float32)[:, None]))
-        out: list[Suggestion] = []
+        # the nearest person of each group in the clustering's space, within the review band
+        candidates = []
         start = 0
         for from_person, g in groups:
             d = d_items[start:start + g.size].mean(axis=0)
@@ -207,17 +202,32 @@ class _Context:
                     if pid in big_pos:
                         d[big_pos[pid]] = np.inf
             j = int(np.argmin(d))
-            if not np.isfinite(d[j]) or d[j] > self.limit:
-                continue
-            agree = []
-            for e, has, means in opinions:
-                if has[g].all():
-                    sim = e[g].mean(axis=0) @ means.T
-                    sim[~np.isfinite(d)] = -np.inf
-                    agree.append(int(np.argmax(sim)) == j)
-            if not all(agree):  # a network alone would choose someone else: right about 1 time in 100 on the
-                continue        # developer set (bench/review_quality.py), not worth the user's time
-            out.append(self._suggestion(from_person, g, big[j], float(d[j]), agree))
+            if np.isfinite(d[j]) and d[j] <= self.limit:
+                candidates.append((from_person, g, j, d))
+        if not candidates:
+            return []
+        # ... and each identity network's own opinion: the person whose faces are most similar on average
+        agree = np.ones((len(candidates), 0), dtype=bool)
+        blocked = np.stack([~np.isfinite(d) for _f, _g, _j, d in candidates])
+        chosen = np.array([j for _f, _g, j, _d in candidates])
+        for emb, has in ((items.faceres, np.ones(items.n, bool)), (items.dlib, items.has_dlib)):
+            used = np.unique(np.concatenate([g for _f, g, _j, _d in candidates] +
+                                            [self.members[p] for p in big]))
+            e = np.zeros((items.n, emb.shape[1]), np.float32)
+            e[used] = l2_normalise(np.where(has[used, None], emb[used], 0.0))
+            means = np.stack([e[self.members[p]].mean(axis=0) for p in big])
+            mine = np.stack([e[g].mean(axis=0) for _f, g, _j, _d in candidates])
+            sim = mine @ means.T
+            sim[blocked] = -np.inf
+            known = np.array([bool(has[g].all()) for _f, g, _j, _d in candidates])
+            said = np.where(known, sim.argmax(axis=1) == chosen, True)  # no opinion: no objection
+            agree = np.concatenate([agree, np.where(known, said, True)[:, None]], axis=1)
+        out: list[Suggestion] = []
+        for k, (from_person, g, j, d) in enumerate(candidates):
+            if not agree[k].all():  # a network alone would choose someone else: right about 1 time in 100 on
+                continue            # the developer set (bench/review_quality.py), not worth the user's time
+            n_opinions = 1 + int(items.has_dlib[g].all())
+            out.append(self._suggestion(from_person, g, big[j], float(d[j]), n_opinions))
         # the value of an answer: how many faces it places (a clip's track counts as one), how sure it is
         out.sort(key=lambda s: (-np.sqrt(len(s.face_ids)) * s.confidence, s.distance))
         return out
@@ -227,7 +237,7 @@ class _Context:
         return float(np.clip((self.limit - d) / (self.limit - 0.5 * self.t), 0.0, 1.0))
 
     def _suggestion(self, from_person: int | None, g: np.ndarray, pid: int, d: float,
-                    agree: list[bool]) -> Suggestion:
+                    n_opinions: int) -> Suggestion:
         items, x = self.items, self.x
         m = self.members[pid]
         name = _name(self.names, pid)
@@ -238,18 +248,12 @@ class _Context:
         ev += self._age_evidence(g, pid, name)
         ev += self._gender_evidence(g, pid, name)
         ev.append(f"never in the same photo as {name}")
-        if agree and all(agree):
-            ev.append("both identity networks point to " + name if len(agree) == 2 else
-                      f"the identity network points to {name}")
-        elif agree:
-            which = "only one of the two identity networks points" if any(agree) else \
-                "neither identity network alone points"
-            ev.append(f"but {which} to {name}")
+        ev.append(f"both identity networks point to {name}" if n_opinions == 2 else
+                  f"the identity network points to {name}")
         faces = tuple(f for i in g.tolist() for f in items.face_ids[i])
         best = int(g[np.argmax(items.quality[g])])
-        # doubts halve the confidence: a contradicting age or gender, networks that disagree (each)
-        doubts = sum(e.startswith("but") for e in ev) + (0 if not agree or all(agree) else len(agree) - sum(agree))
-        conf = self._confidence(d) * 0.5 ** doubts
+        # each doubt (an age or a gender that contradicts) halves the confidence
+        conf = self._confidence(d) * 0.5 ** sum(e.startswith("but") for e in ev)
         return Suggestion(face_ids=faces, from_person=from_person, person_id=pid, person_name=self.names.get(pid),
                           distance=round(d, 4), threshold=self.t, confidence=round(conf, 3),
                           evidence=tuple(ev), face_id=int(items.cover_face[best]))
@@ -289,18 +293,20 @@ class _Context:
         sums = np.stack([x[self.members[p]].sum(axis=0) for p in pids]).astype(np.float32)
         counts = np.array([self.members[p].size for p in pids], dtype=np.float64)
         photos = [{str(items.groups[i]) for i in self.members[p].tolist()} for p in pids]
-        found: list[tuple[float, int, int]] = []
+        found_d, found_a, found_c = [], [], []
         block = 1024
         for a0 in range(0, len(pids), block):
             g = (sums[a0:a0 + block] @ sums.T).astype(np.float64)
             d = 2.0 - 2.0 * g / (counts[a0:a0 + block, None] * counts[None, :])
             rows, cols = np.nonzero((d > self.t) & (d <= self.limit))
-            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-                a = a0 + r
-                if a < c:
-                    found.append((float(d[r, c]), a, c))
+            upper = rows + a0 < cols
+            found_d.append(d[rows[upper], cols[upper]])
+            found_a.append(rows[upper] + a0)
+            found_c.append(cols[upper])
+        fd, fa, fc = (np.concatenate(v) for v in (found_d, found_a, found_c))
+        order = np.argsort(fd, kind="stable")
         out: list[Duplicate] = []
-        for d, a, c in sorted(found):
+        for d, a, c in zip(fd[order].tolist(), fa[order].tolist(), fc[order].tolist(), strict=True):
             pa, pc = pids[a], pids[c]
             if frozenset((pa, pc)) in different or photos[a] & photos[c]:
                 continue
