@@ -4,12 +4,28 @@
 from __future__ import annotations
 
 import csv
+import logging
 import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _restore_log_handlers():
+    """A test that sets up Organizer's logging (the app's start) leaves handlers on the root logger that write to
+    that test's captured stderr; a later log line would then hit a closed stream. Each test gets the handlers
+    and level it started with back."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+            h.close()
+    root.setLevel(level)
 FACES_DIR = Path(os.environ.get("ORGANIZER_TEST_FACES", REPO.parent / "shared" / "data" / "faces"))
 
 

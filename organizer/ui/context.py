@@ -16,6 +16,7 @@ from organizer.services.clustering import ClusteringService
 from organizer.services.index_service import IndexService
 from organizer.services.person_edits import PersonEdits
 from organizer.services.person_queries import PersonQueries
+from organizer.services.review import ReviewService
 from organizer.services.settings_service import SettingsService
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ class AppContext:
     persons: PersonQueries
     browse: BrowseService
     library_settings: SettingsService
+    #: The review's questions (read only; the answers are ``edits``).
+    review: ReviewService
     #: Creates an indexing service for one run with the given video sampling.
     make_indexer: Callable[[FramePolicy], IndexService]
     settings: QSettings
@@ -47,7 +50,8 @@ class AppContext:
                     settings: QSettings) -> AppContext:
         return cls(clustering=ClusteringService(sessions), edits=PersonEdits(sessions),
                    persons=PersonQueries(sessions), browse=BrowseService(sessions),
-                   library_settings=SettingsService(sessions), make_indexer=make_indexer, settings=settings,
+                   library_settings=SettingsService(sessions), review=ReviewService(sessions),
+                   make_indexer=make_indexer, settings=settings,
                    library_path=_library_file(sessions))
 
 

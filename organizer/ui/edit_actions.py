@@ -14,6 +14,8 @@ rename gets its Return; only Undo and Redo are the whole window's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Qt
@@ -31,6 +33,7 @@ from organizer.services.person_edits import PersonEdits
 from organizer.ui.commands import EditCommand
 from organizer.ui.dialogs.person_picker import NEW_PERSON
 from organizer.ui.dialogs.person_picker import PersonPicker
+from organizer.ui.models.person_model import REVIEW_ID
 from organizer.ui.models.person_model import UNSORTED_ID
 from organizer.ui.models.photo_model import PhotoRole
 from organizer.ui.models.thumbnails import ThumbnailCache
@@ -89,6 +92,8 @@ class EditActions(QObject):
 
     #: A person the last edit made (a merge's survivor): the window selects and shows it after its refresh.
     person_made = Signal(int)
+    #: An edit was applied, undone or redone (after the window's own ``changed`` callback).
+    changed = Signal()
 
     def __init__(self, edits: PersonEdits, panel: PeoplePanel, page: PersonPage, thumbs: ThumbnailCache,
                  status_label: QLabel, current_person: Callable[[], int | None], changed: Callable[[], None],
@@ -112,6 +117,11 @@ class EditActions(QObject):
         self.picker: PersonPicker | None = None
         self._model.rename_requested.connect(self.rename)
         self._model.faces_dropped.connect(self.move_faces)
+
+    @property
+    def service(self) -> PersonEdits:
+        """The edits service (for edits pushed from elsewhere with :meth:`edit`)."""
+        return self._edits
 
     def add_menus(self, mb: QMenuBar) -> None:
         """The Edit, People and Photos menus (``people_menu``/``photos_menu`` stay open for the window's actions)."""
@@ -168,21 +178,37 @@ class EditActions(QObject):
 
     # -- the edits
 
-    def _edit(self, text: str, done: str, apply: Callable[[], EditResult]) -> EditResult | None:
+    def edit(self, text: str, done: str, apply: Callable[[], EditResult]) -> EditResult | None:
         """Applies an edit and pushes it; ``text`` names it in the Edit menu, ``done`` in the status bar."""
         try:
             first = apply()
         except (ValueError, LookupError) as e:
             self.status_label.setText(f"{text}: {e}")
             return None
-        cmd = EditCommand(text, self._edits, apply, first, lambda _result: self._changed())
-        self._quiet = True
+        cmd = EditCommand(text, self._edits, apply, first, lambda _result: self._after_change())
+        quiet, self._quiet = self._quiet, True
         try:
             self.undo_stack.push(cmd)
         finally:
-            self._quiet = False
+            self._quiet = quiet
         self._say_done(done)
         return cmd.result
+
+    @contextmanager
+    def macro(self, text: str, done: str) -> Iterator[None]:
+        """The edits made inside are one step of the undo history, named ``text``; ``done`` is said after them."""
+        quiet, self._quiet = self._quiet, True
+        self.undo_stack.beginMacro(text)
+        try:
+            yield
+        finally:
+            self.undo_stack.endMacro()
+            self._quiet = quiet
+        self._say_done(done)
+
+    def _after_change(self) -> None:
+        self._changed()
+        self.changed.emit()
 
     def merge(self, person_ids: list[int]) -> EditResult | None:
         ids = [i for i in person_ids if i != UNSORTED_ID]
@@ -192,20 +218,20 @@ class EditActions(QObject):
         # The service keeps the first named person (else the first): say which name the merged person has.
         named = [p.name for p in (self._model.summary(i) for i in ids) if p is not None and p.name]
         done = f"Merged {len(ids)} persons" + (f" into “{named[0]}”" if named else "")
-        res = self._edit(f"Merge {len(ids)} persons", done, lambda: self._edits.merge(ids))
+        res = self.edit(f"Merge {len(ids)} persons", done, lambda: self._edits.merge(ids))
         if res is not None and res.person_id is not None:
             self.person_made.emit(res.person_id)
         return res
 
     def rename(self, person_id: int, name: str) -> EditResult | None:
         name = name.strip()
-        return self._edit(f"Rename to “{name}”" if name else "Remove name",
+        return self.edit(f"Rename to “{name}”" if name else "Remove name",
                           f"Renamed to “{name}”" if name else "Name removed",
                           lambda: self._edits.rename(person_id, name or None))
 
     def set_hidden(self, person_id: int, hidden: bool) -> EditResult | None:
         who = self._model.name_of(person_id)
-        return self._edit("Hide person" if hidden else "Show person",
+        return self.edit("Hide person" if hidden else "Show person",
                           f"Hid “{who}” (Show hidden lists hidden persons)" if hidden else f"“{who}” shown again",
                           lambda: self._edits.set_hidden(person_id, hidden))
 
@@ -213,7 +239,7 @@ class EditActions(QObject):
         if not face_ids:
             return None
         faces, to = _n(len(face_ids), "face"), self._model.name_of(person_id)
-        res = self._edit(f"Move {faces} to “{to}”", f"Moved {faces} to “{to}”",
+        res = self.edit(f"Move {faces} to “{to}”", f"Moved {faces} to “{to}”",
                          lambda: self._edits.move_faces(face_ids, person_id))
         if res is not None:
             self.recent = [person_id, *(r for r in self.recent if r != person_id)][:RECENT_TARGETS]
@@ -223,18 +249,18 @@ class EditActions(QObject):
         if not face_ids:
             return None
         faces = _n(len(face_ids), "face")
-        return self._edit(f"Split {faces} into a new person", f"Split {faces} into a new person",
+        return self.edit(f"Split {faces} into a new person", f"Split {faces} into a new person",
                           lambda: self._edits.split(face_ids))
 
     def remove_faces(self, face_ids: list[int]) -> EditResult | None:
         if not face_ids:
             return None
         what = _n(len(face_ids), "non-face")
-        return self._edit(f"Remove {what}", f"Removed {what}", lambda: self._edits.remove_faces(face_ids))
+        return self.edit(f"Remove {what}", f"Removed {what}", lambda: self._edits.remove_faces(face_ids))
 
     def set_cover(self, person_id: int, face_id: int) -> EditResult | None:
         who = self._model.name_of(person_id)
-        return self._edit("Use as person's picture", f"New picture for “{who}”",
+        return self.edit("Use as person's picture", f"New picture for “{who}”",
                           lambda: self._edits.set_cover(person_id, face_id))
 
     # -- the same, on what is selected
@@ -252,7 +278,7 @@ class EditActions(QObject):
 
     def rename_current(self) -> None:
         idx = self._panel.view.currentIndex()
-        if idx.isValid() and self._panel.current_person_id() not in (None, UNSORTED_ID):
+        if idx.isValid() and self._panel.current_person_id() not in (None, UNSORTED_ID, REVIEW_ID):
             self._panel.view.setFocus()
             self._panel.view.edit(idx)
 

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 """The main window: wires the people grid, person page, demography, folders and errors docks to the controllers.
 
-Indexing (:mod:`~organizer.ui.indexing`), clustering (:mod:`~organizer.ui.clustering`) and the hand edits
-(:mod:`~organizer.ui.edit_actions`) each live in their own controller; the window builds the widgets, loads what
-they show off the GUI thread, and connects the rest.
+Indexing (:mod:`~organizer.ui.indexing`), clustering (:mod:`~organizer.ui.clustering`), the hand edits
+(:mod:`~organizer.ui.edit_actions`) and the review (:mod:`~organizer.ui.review`) each live in their own controller;
+the window builds the widgets, loads what they show off the GUI thread, and connects the rest.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from organizer.ui.models.person_model import PersonGridModel
 from organizer.ui.models.photo_model import PhotoGridModel
 from organizer.ui.models.thumbnails import ThumbnailCache
 from organizer.ui.person_browser import PersonBrowser
+from organizer.ui.review import ReviewController
 from organizer.ui.snapshot import Snapshot
 from organizer.ui.snapshot import SnapshotLoader
 from organizer.ui.views.demography import DemographyChart
@@ -140,6 +141,9 @@ class MainWindow(FolderInput, QMainWindow):
         self.edits.person_made.connect(self._select_after_refresh)
         self.clustering.clustered.connect(self.edits.clustered)
         self.clustering.clustered.connect(lambda _full: self._edited())
+        self.review = ReviewController(self.ctx.review, self.pools, lambda: lib.load().cluster_params(), self.edits,
+                                       self.people_panel, self.thumbs, self.tabs, self.page, self.indexer,
+                                       self.clustering, self)
 
     def _build_actions(self) -> None:
         mb = self.menuBar()
@@ -158,6 +162,7 @@ class MainWindow(FolderInput, QMainWindow):
         self.recluster_action = add_action(
             self, self.edits.people_menu, "Re-&cluster", lambda: self.clustering.recluster(), "Ctrl+R",
             "Group all faces into persons again, keeping every hand edit (they can no longer be undone after it)")
+        self.review.add_menu(self.edits.people_menu)
         self.open_action = add_action(self, self.edits.photos_menu, "&Open", self.browser.open_selected_photo,
                                       "Return", scope=self.page)
         v = mb.addMenu("&View")

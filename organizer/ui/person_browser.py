@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 from organizer.services.browse_service import BrowseService
 from organizer.services.person_queries import PersonQueries
 from organizer.ui.dialogs.viewer import PhotoViewer
+from organizer.ui.models.person_model import REVIEW_ID
 from organizer.ui.models.person_model import UNSORTED_ID
 from organizer.ui.models.person_model import PersonGridModel
 from organizer.ui.models.photo_model import PhotoRow
@@ -39,6 +40,8 @@ class PersonBrowser(QObject):
         page.photo_opened.connect(self.open_photo)
 
     def show(self, person_id: int) -> None:
+        if person_id == REVIEW_ID:
+            return  # the Review tab shows it (organizer.ui.review); the page keeps the last person
         self.current = person_id
         self._generation += 1
         gen, persons, browse = self._generation, self._persons, self._browse

@@ -123,7 +123,9 @@ class Pools:
     * ``index``: exactly one long indexing run at a time (the service runs its own decode pool, ONNX threads
       and single DB writer inside it);
     * ``db``: exactly one thread for clustering and other long writes, so they never race each other for
-      SQLite's single write lock.
+      SQLite's single write lock;
+    * ``review``: one thread for long read-only computations (the review report: seconds on a large library),
+      so that they hold up neither the thumbnails on the io pool nor the writes on the db pool.
     """
 
     def __init__(self, io_threads: int | None = None) -> None:
@@ -133,6 +135,8 @@ class Pools:
         self.index.setMaxThreadCount(1)
         self.db = QThreadPool()
         self.db.setMaxThreadCount(1)
+        self.review = QThreadPool()
+        self.review.setMaxThreadCount(1)
         self._alive: set[QRunnable] = set()
 
     def start(self, pool: QThreadPool, worker: FunctionWorker | GeneratorWorker) -> None:
@@ -162,6 +166,6 @@ class Pools:
         self.cancel()
         deadline = time.monotonic() + ms / 1000
         done = True
-        for p in (self.index, self.db, self.io):
+        for p in (self.index, self.db, self.review, self.io):
             done = p.waitForDone(max(0, int((deadline - time.monotonic()) * 1000))) and done
         return done

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""The people grid model: one row per person (plus "Unsorted faces"), with named roles, and its filter proxy."""
+"""The people grid model: one row per person (plus "Review" and "Unsorted faces"), with named roles, and its filter
+proxy."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from organizer.ui.models.thumbnails import ThumbnailCache
 FACES_MIME = "application/x-organizer-face-ids"
 #: Person id of the "Unsorted faces" entry.
 UNSORTED_ID = -1
+#: Person id of the "Review" entry (the questions of :mod:`organizer.services.review`).
+REVIEW_ID = -2
 #: The UI's only gender-symbol table: use :func:`gender_symbol`.
 _GENDER_SYMBOL = {"male": "\u2642", "female": "\u2640"}
 
@@ -86,6 +89,11 @@ def detail_lines(p: PersonSummary) -> tuple[str, str]:
     return first, second
 
 
+def questions_text(count: int) -> str:
+    """What the "Review" entry says under its name: "12 questions", or that there is nothing to review."""
+    return f"{count} question{'s' if count != 1 else ''}" if count else "Nothing to review"
+
+
 def describe(p: PersonSummary) -> str:
     """The details on one line: photos, gender symbol, estimated birth year and its range."""
     return " \u00b7 ".join(line for line in detail_lines(p) if line)
@@ -106,6 +114,8 @@ class PersonGridModel(QAbstractListModel):
         self._thumbs = thumbnails
         self._persons: list[PersonSummary] = []
         self._unsorted = 0
+        #: Questions of the review (None: not known yet, no "Review" entry).
+        self._review: int | None = None
         self._sort = SortKey.PHOTOS
         self._row_of_face: dict[int, int] = {}
         self._numbers: dict[int, int] = {}
@@ -145,20 +155,44 @@ class PersonGridModel(QAbstractListModel):
             self._persons.sort(key=lambda p: (p.birth_year is None, p.birth_year or 0, p.id))
         else:
             self._persons.sort(key=lambda p: (-p.n_photos, p.id))
+        self._index_faces()
+
+    def _index_faces(self) -> None:
         off = self._offset()
         self._row_of_face = {p.cover_face_id: i + off for i, p in enumerate(self._persons)
                              if p.cover_face_id is not None}
 
+    def set_review_count(self, count: int | None) -> None:
+        """How many review questions there are (None: unknown); the "Review" entry shows once it is known and the
+        library has persons."""
+        before, after = self._review_shown(), count is not None and bool(count or self._persons)
+        if before != after:
+            (self.beginInsertRows if after else self.beginRemoveRows)(QModelIndex(), 0, 0)
+        self._review = count
+        if before != after:
+            self._index_faces()
+            (self.endInsertRows if after else self.endRemoveRows)()
+        elif after:
+            self.dataChanged.emit(self.index(0, 0), self.index(0, 0))
+
+    def review_count(self) -> int | None:
+        return self._review if self._review_shown() else None
+
+    def _review_shown(self) -> bool:
+        return self._review is not None and bool(self._review or self._persons)
+
     def _offset(self) -> int:
-        return 1 if self._unsorted else 0
+        return int(self._review_shown()) + (1 if self._unsorted else 0)
 
     def person(self, row: int) -> PersonSummary | None:
         r = row - self._offset()
         return self._persons[r] if 0 <= r < len(self._persons) else None
 
     def row_of(self, person_id: int) -> int:
+        if person_id == REVIEW_ID:
+            return 0 if self._review_shown() else -1
         if person_id == UNSORTED_ID:
-            return 0 if self._unsorted else -1
+            return int(self._review_shown()) if self._unsorted else -1
         return next((i + self._offset() for i, p in enumerate(self._persons) if p.id == person_id), -1)
 
     def persons(self) -> list[PersonSummary]:
@@ -176,6 +210,8 @@ class PersonGridModel(QAbstractListModel):
         """What the grid calls the person ``person_id`` (also one it does not show: :data:`UNNAMED`)."""
         if person_id == UNSORTED_ID:
             return "Unsorted faces"
+        if person_id == REVIEW_ID:
+            return "Review"
         p = self._by_id.get(person_id) if person_id is not None else None
         return self.title(p) if p is not None else UNNAMED
 
@@ -189,7 +225,7 @@ class PersonGridModel(QAbstractListModel):
             return None
         p = self.person(index.row())
         if p is None:
-            return self._unsorted_data(role)
+            return self._review_data(role) if index.row() == self.row_of(REVIEW_ID) else self._unsorted_data(role)
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{self.title(p)}\n{describe(p)}"
         if role == Role.Title:
@@ -203,6 +239,17 @@ class PersonGridModel(QAbstractListModel):
         return {Role.PersonId: p.id, Role.PhotoCount: p.n_photos, Role.FaceCount: p.n_faces, Role.Gender: p.gender,
                 Role.BirthYear: p.birth_year, Role.Hidden: p.hidden, Role.CoverFaceId: p.cover_face_id,
                 Role.Summary: p}.get(role)
+
+    def _review_data(self, role: int):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"Review\n{questions_text(self._review or 0)}"
+        if role == Role.PersonId:
+            return REVIEW_ID
+        if role == Role.Title:
+            return "Review"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "Questions about faces and persons the grouping was not sure of"
+        return None
 
     def _unsorted_data(self, role: int):
         if role == Qt.ItemDataRole.DisplayRole:
@@ -264,7 +311,7 @@ class PersonGridModel(QAbstractListModel):
 
 
 class PersonFilterProxy(QSortFilterProxyModel):
-    """Filters persons by name (case-insensitive substring); the "Unsorted faces" entry shows when not filtering."""
+    """Filters persons by name (case-insensitive substring); "Review" and "Unsorted faces" show when not filtering."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)

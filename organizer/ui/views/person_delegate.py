@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QStyle
 from PySide6.QtWidgets import QStyledItemDelegate
 from PySide6.QtWidgets import QStyleOptionViewItem
 
+from organizer.ui.models.person_model import REVIEW_ID
 from organizer.ui.models.person_model import Role
 from organizer.ui.models.person_model import detail_lines
 
@@ -93,8 +94,12 @@ class PersonDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p = index.data(Role.Summary)
+        review = index.data(Role.PersonId) == REVIEW_ID
         pm = index.data(Qt.ItemDataRole.DecorationRole)
-        if isinstance(pm, QPixmap) and not pm.isNull() and p is not None:
+        if review:
+            self._paint_review_icon(painter, icon_rect, option.palette,
+                                    bool(option.state & QStyle.StateFlag.State_Selected))
+        elif isinstance(pm, QPixmap) and not pm.isNull() and p is not None:
             target = QRect(icon_rect)
             scaled = pm.size().scaled(icon_rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target.setSize(scaled)
@@ -109,6 +114,9 @@ class PersonDelegate(QStyledItemDelegate):
         if p is not None:
             name = str(index.data(Role.Title))
             first, second = detail_lines(p)
+        elif review:
+            name, first = str(index.data(Qt.ItemDataRole.DisplayRole)).split("\n", 1)
+            second = ""
         else:
             n = int(index.data(Role.FaceCount) or 0)
             name, first, second = "Unsorted faces", f"{n} face{'s' if n != 1 else ''}", ""
@@ -140,6 +148,23 @@ class PersonDelegate(QStyledItemDelegate):
         c = rect.center()
         painter.drawEllipse(c.x() - 14, c.y() - 26, 28, 28)
         painter.drawRoundedRect(c.x() - 24, c.y() + 6, 48, 24, 12, 12)
+
+    @staticmethod
+    def _paint_review_icon(painter: QPainter, rect: QRect, pal: QPalette, selected: bool) -> None:
+        """A question mark for the "Review" entry: on the highlight colour, or in it when the entry is selected."""
+        back, mark = QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText
+        if selected:
+            back, mark = mark, back
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(pal.color(back))
+        painter.drawRoundedRect(rect.adjusted(8, 8, -8, -8), 10, 10)
+        font = QFont(painter.font())
+        font.setBold(True)
+        font.setPixelSize(max(12, rect.height() // 2))
+        painter.setFont(font)
+        painter.setPen(pal.color(mark))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "?")
 
     def setEditorData(self, editor, index: QModelIndex) -> None:
         # The view calls this again whenever the person's row changes, and faces arrive from the thumbnail cache
