@@ -36,7 +36,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("people", help="list the persons of the library",
                        description="List persons with gender, birth year and faces.")
     add_db_argument(p)
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON document")
+    out.add_argument("--csv", action="store_true",
+                     help="print a spreadsheet: name, gender, birth year and range, photos, first and last date")
     p.set_defaults(func=run_people)
 
 
@@ -83,6 +86,26 @@ def face_json(f: Any) -> dict[str, Any]:
             "age": round(f.age, 2), "p_male": round(f.p_male, 4), "taken_source": f.date_source}
 
 
+#: The columns of ``organizer people --csv`` (a contract: columns are only added, at the end).
+CSV_COLUMNS = ("id", "name", "gender", "birth_year", "birth_year_low", "birth_year_high", "photos", "faces",
+               "first_date", "last_date", "hidden")
+
+
+def write_csv(doc: dict[str, Any], out: Any) -> None:
+    """The persons of a ``people --json`` document as CSV rows; dates are the photos' shooting dates
+    (a file's copy time is no date), ``YYYY-MM-DD``, empty when unknown."""
+    import csv
+
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for p in doc["persons"]:
+        shot = sorted(f["taken"][:10] for f in p["faces"] if f["taken"] and f["taken_source"] not in (None, "file"))
+        low, high = p["birth_year_range"] or (None, None)
+        w.writerow([p["id"], p["name"] or f"Person {p['id']}", p["gender"] or "", p["birth_year"] or "",
+                    low or "", high or "", len({f["media"] for f in p["faces"]}), len(p["faces"]),
+                    shot[0] if shot else "", shot[-1] if shot else "", "yes" if p["hidden"] else "no"])
+
+
 def run_people(args: argparse.Namespace) -> int:
     from organizer.services.person_queries import PersonQueries
 
@@ -90,6 +113,9 @@ def run_people(args: argparse.Namespace) -> int:
     if db is None:
         if args.json:
             print(json.dumps({"persons": [], "unassigned": []}))
+            return 0
+        if args.csv:
+            write_csv({"persons": []}, sys.stdout)
             return 0
         return 2
     engine, sessions = open_for_reading(db)
@@ -100,6 +126,9 @@ def run_people(args: argparse.Namespace) -> int:
     if args.json:
         json.dump(doc, sys.stdout, ensure_ascii=True)
         sys.stdout.write("\n")
+        return 0
+    if args.csv:
+        write_csv(doc, sys.stdout)
         return 0
     for p in doc["persons"]:
         gender = GENDER_SYMBOL.get(p["gender"] or "", "?")

@@ -173,6 +173,27 @@ def test_people_json_contract(album: Album, library, tmp_path) -> None:
     dt.datetime.fromisoformat(f["taken"])
 
 
+def test_people_csv_for_a_spreadsheet(album: Album, library, tmp_path) -> None:
+    import csv
+    import io
+
+    people = PeopleService(library)
+    list(people.recluster())
+    adult = max(people.list_persons(), key=lambda p: p.n_faces)
+    people.rename(adult.id, 'Smith, "Bob" Zoë')
+    proc = subprocess.run([sys.executable, "-m", "organizer", "people", "--db", str(tmp_path / "lib.sqlite"),
+                           "--csv"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert list(rows[0]) == ["id", "name", "gender", "birth_year", "birth_year_low", "birth_year_high", "photos",
+                             "faces", "first_date", "last_date", "hidden"]
+    assert len(rows) == 3
+    bob = next(r for r in rows if r["id"] == str(adult.id))
+    assert bob["name"] == 'Smith, "Bob" Zoë' and bob["gender"] == "male" and bob["faces"] == "12"
+    assert int(bob["birth_year_low"]) <= int(bob["birth_year"]) <= int(bob["birth_year_high"])
+    assert (bob["first_date"], bob["last_date"]) == ("2015-03-01", "2019-08-03")
+
+
 def test_new_photo_with_two_look_alikes_gives_one_face_to_the_person(album: Album, library) -> None:
     people = PeopleService(library)
     list(people.recluster())
