@@ -83,7 +83,7 @@ def build_window(sessions: sessionmaker[Session], settings: QSettings | None = N
     def make_indexer(frames):
         return library_indexer(sessions, frames, make_engine)
 
-    return MainWindow(AppContext.for_library(sessions, make_indexer, settings or QSettings()))
+    return MainWindow(AppContext.for_library(sessions, make_indexer, settings or QSettings(), make_engine))
 
 
 #: Settings that Organizer 0.x kept in the desktop's QSettings and now keeps in the library: (QSettings key, field).

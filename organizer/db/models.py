@@ -63,6 +63,9 @@ class DecisionKind(enum.StrEnum):
     DIFFERENT = "different"
     #: A face the user checked and kept in its person (``face_id``, ``person_id``): no longer flagged as an outlier.
     CHECKED = "checked"
+    #: A face the user drew on a photo where the detector found none (``face_id``): re-analysis never drops it,
+    #: nor replaces it with a detected face (organizer.services.drawn_faces).
+    DRAWN = "drawn"
 
 
 def _enum(e: type[enum.Enum]) -> Enum:

@@ -5,7 +5,8 @@ Re-analyzing a file (its content changed, or the analysis did: another model or 
 :mod:`organizer.vision.engine`) keeps what the user decided about its faces: a new face that lies where an old
 one was (same frame, boxes overlapping by IoU >= 0.5) updates that face row in place, so its person, its
 confirmation and the decisions about it stay; an old face the new analysis does not find is dropped, unless
-the user decided something about it (it stays, with its old analysis).
+the user decided something about it (it stays, with its old analysis). A face the user drew (a ``drawn``
+decision) is never matched: it stays as drawn, beside any face the new analysis finds over it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from organizer.core.types import Face
 from organizer.db import repo
 from organizer.db.models import DateSource
 from organizer.db.models import DecidedBy
+from organizer.db.models import DecisionKind
 from organizer.db.models import Face as FaceRow
 from organizer.db.models import FaceEmbedding
 from organizer.db.models import Media
@@ -170,6 +172,10 @@ def write_media(rec: MediaRecord, analysis: Analysis) -> Callable[[Session], Non
             rec_faces: list[FaceRecord] = []
         else:
             rec_faces = rec.faces
+        # A face the user drew stays as drawn: no detected face takes its row (both are kept if they overlap).
+        drawn = set(s.scalars(select(UserDecision.face_id).where(
+            UserDecision.kind == DecisionKind.DRAWN, UserDecision.face_id.in_([f.id for f in old]))))
+        old = [f for f in old if f.id not in drawn]
         matched = match_faces([(f.frame_s, (f.x, f.y, f.w, f.h)) for f in old],
                               [(fr.frame_s, _box(fr.face)) for fr in rec_faces])
         rows = []
@@ -190,6 +196,15 @@ def write_media(rec: MediaRecord, analysis: Analysis) -> Callable[[Session], Non
             s.execute(delete(VideoTrack).where(VideoTrack.id.in_(old_tracks)))
 
     return op
+
+
+def add_face(s: Session, media_id: int, fr: FaceRecord, analysis: Analysis) -> FaceRow:
+    """A new face row of a media file (and its second network's embedding), as indexing writes one."""
+    row = FaceRow(media_id=media_id)
+    _fill_face(row, fr, None, analysis)
+    s.add(row)
+    _write_second_embeddings(s, [row], [fr], analysis)
+    return row
 
 
 def _box(face: Face) -> tuple[float, float, float, float]:

@@ -38,6 +38,8 @@ class EditResult:
     persons_created: list[int] = field(default_factory=list)
     persons_deleted: dict[int, tuple[str | None, bool]] = field(default_factory=dict)
     decisions_added: list[int] = field(default_factory=list)
+    #: Face rows the edit added (a face the user drew): undo deletes them.
+    faces_created: list[int] = field(default_factory=list)
 
 
 class PersonEdits:
@@ -205,6 +207,8 @@ class PersonEdits:
                 if p is not None:
                     p.name, p.hidden = name, hidden
             s.flush()
+            if res.faces_created:
+                s.execute(delete(Face).where(Face.id.in_(res.faces_created)))
             for pid in res.persons_created:
                 s.execute(update(Face).where(Face.person_id == pid).values(person_id=None, assigned_by=None))
                 s.execute(delete(Person).where(Person.id == pid))

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 from organizer.media.video import FramePolicy
 from organizer.services.browse_service import BrowseService
 from organizer.services.clustering import ClusteringService
+from organizer.services.drawn_faces import DrawnFaces
 from organizer.services.index_service import IndexService
 from organizer.services.person_edits import PersonEdits
 from organizer.services.person_queries import PersonQueries
@@ -22,6 +23,8 @@ from organizer.services.settings_service import SettingsService
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
     from sqlalchemy.orm import sessionmaker
+
+    from organizer.vision.engine import FaceEngine
 
 
 @dataclass
@@ -44,15 +47,18 @@ class AppContext:
     settings: QSettings
     #: The library file (Help → About says where it is); None when not known.
     library_path: Path | None = None
+    #: Faces the user draws on the viewer (None: no face engine, drawing is refused).
+    drawn: DrawnFaces | None = None
 
     @classmethod
     def for_library(cls, sessions: sessionmaker[Session], make_indexer: Callable[[FramePolicy], IndexService],
-                    settings: QSettings) -> AppContext:
+                    settings: QSettings, engine: Callable[[], FaceEngine] | None = None) -> AppContext:
         return cls(clustering=ClusteringService(sessions), edits=PersonEdits(sessions),
                    persons=PersonQueries(sessions), browse=BrowseService(sessions),
                    library_settings=SettingsService(sessions), review=ReviewService(sessions),
                    make_indexer=make_indexer, settings=settings,
-                   library_path=_library_file(sessions))
+                   library_path=_library_file(sessions),
+                   drawn=DrawnFaces(sessions, engine) if engine is not None else None)
 
 
 def _library_file(sessions: sessionmaker[Session]) -> Path | None:

@@ -25,6 +25,7 @@ from organizer import config
 from organizer.ui import window_state
 from organizer.ui.clustering import ClusteringController
 from organizer.ui.context import AppContext
+from organizer.ui.dialogs.draw_face import DrawFaceFlow
 from organizer.ui.dialogs.help import AboutDialog
 from organizer.ui.dialogs.help import ShortcutsDialog
 from organizer.ui.dialogs.settings import SettingsDialog
@@ -139,6 +140,9 @@ class MainWindow(FolderInput, QMainWindow):
         self.edits = EditActions(self.ctx.edits, self.people_panel, self.page, self.thumbs, self.status_label,
                                  lambda: self.browser.current, self._edited, self)
         self.edits.person_made.connect(self._select_after_refresh)
+        self.draw_faces = DrawFaceFlow(self.ctx.drawn, self.edits, self.pools, self.person_model.persons,
+                                       self.person_model.title, self.thumbs, self._reload_viewer_faces, self)
+        self.browser.viewer_opened = self.draw_faces.attach
         self.clustering.clustered.connect(self.edits.clustered)
         self.clustering.clustered.connect(lambda _full: self._edited())
         self.review = ReviewController(self.ctx.review, self.pools, lambda: lib.load().cluster_params(), self.edits,
@@ -222,6 +226,11 @@ class MainWindow(FolderInput, QMainWindow):
     def refresh(self) -> None:
         """Reload persons, folders and errors off the GUI thread (coalesced while one load runs)."""
         self.snapshots.request(self.people_panel.hidden_check.isChecked())
+
+    def _reload_viewer_faces(self, viewer) -> None:
+        """The viewer's photo got a face or lost one: its boxes from the library again."""
+        p = viewer.photo
+        viewer.set_faces([f for f in self.browse.media_faces(p.media_id) if f.frame_s == p.frame_s])
 
     def _edited(self) -> None:
         self.thumbs.clear()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Qt
@@ -37,6 +38,8 @@ class PersonBrowser(QObject):
         self.current: int | None = None
         self._generation = 0
         self.viewer: PhotoViewer | None = None
+        #: Called with each viewer opened (the window connects drawing faces to it).
+        self.viewer_opened: Callable[[PhotoViewer], None] | None = None
         page.photo_opened.connect(self.open_photo)
 
     def show(self, person_id: int) -> None:
@@ -85,6 +88,8 @@ class PersonBrowser(QObject):
             photos, index = [photo], 0
         self.viewer = PhotoViewer(self._pools, photos, index, self.faces_of, self._window)
         self.viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.viewer_opened is not None:
+            self.viewer_opened(self.viewer)
         self.viewer.open()
         return self.viewer
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -17,6 +18,7 @@ from organizer.core.errors import MediaError
 from organizer.core.types import Box
 from organizer.core.types import Detection
 from organizer.core.types import Face
+from organizer.core.types import FaceAttributes
 from organizer.core.types import ImageFaces
 from organizer.media.decode import DecodedImage
 from organizer.media.decode import decode
@@ -95,13 +97,31 @@ class FaceAnalyzer:
     def analyze_image(self, image: DecodedImage) -> list[Face]:
         """Detect and describe every face; boxes in pixels of the full-resolution upright image."""
         dets = self.detect(image)
-        attrs = self.network.analyze(image.pixels, [d.box for d in dets])
-        second = self.identity.embed(image.pixels, dets)
-        attrs = [dataclasses.replace(a, dlib_embedding=second.embeddings[i] if second.usable[i] else None,
-                                     sharpness=sharpness(image.pixels, d), frontal=frontality(d))
-                 for i, (a, d) in enumerate(zip(attrs, dets, strict=True))]
+        attrs = self._describe(image, dets)
         to_full = 1.0 / image.scale
         return [Face(detection=_scale_detection(d, to_full), attributes=a) for d, a in zip(dets, attrs, strict=True)]
+
+    def analyze_boxes(self, image: DecodedImage, boxes: Sequence[Box]) -> list[Face]:
+        """Describe faces at given boxes (drawn by the user, in full-resolution upright pixels) without detecting.
+
+        There are no landmarks: each network cuts its crop from the box itself. Boxes in the result are the
+        given ones, in full-resolution pixels; ``score`` is 1 (the user says it is a face) and ``frontal`` None.
+        """
+        s = image.scale
+        dets = [Detection(box=Box(b.x * s, b.y * s, b.w * s, b.h * s), score=1.0, landmarks=()) for b in boxes]
+        if not dets:
+            return []
+        attrs = self._describe(image, dets)
+        return [Face(detection=Detection(box=b, score=1.0, landmarks=()), attributes=a)
+                for b, a in zip(boxes, attrs, strict=True)]
+
+    def _describe(self, image: DecodedImage, dets: Sequence[Detection]) -> list[FaceAttributes]:
+        """Both networks and the picture quality on detections in decoded pixels."""
+        attrs = self.network.analyze(image.pixels, [d.box for d in dets])
+        second = self.identity.embed(image.pixels, dets)
+        return [dataclasses.replace(a, dlib_embedding=second.embeddings[i] if second.usable[i] else None,
+                                    sharpness=sharpness(image.pixels, d), frontal=frontality(d))
+                for i, (a, d) in enumerate(zip(attrs, dets, strict=True))]
 
     def analyze_file(self, path: str | bytes | os.PathLike[str]) -> ImageFaces:
         """Analyse one file; an unreadable file gives an :class:`ImageFaces` with ``error`` set."""

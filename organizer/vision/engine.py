@@ -19,8 +19,10 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Protocol
 
+from organizer.core.types import Box
 from organizer.core.types import Face
 from organizer.media.decode import DecodedImage
 from organizer.vision import models
@@ -44,6 +46,12 @@ class FaceEngine(Protocol):
     crop_side: int
 
     def analyze_image(self, image: DecodedImage) -> list[Face]: ...
+
+
+class BoxEngine(FaceEngine, Protocol):
+    """An engine that also describes faces the user drew (see :mod:`organizer.services.drawn_faces`)."""
+
+    def analyze_boxes(self, image: DecodedImage, boxes: Sequence[Box]) -> list[Face]: ...
 
 
 def _digest(obj: object) -> str:
@@ -82,6 +90,10 @@ class AnalyzerEngine:
 
     def analyze_image(self, image: DecodedImage) -> list[Face]:
         return self._analyzer.analyze_image(image)
+
+    def analyze_boxes(self, image: DecodedImage, boxes: Sequence[Box]) -> list[Face]:
+        """Faces the user drew (boxes in full-resolution pixels), described without detection."""
+        return self._analyzer.analyze_boxes(image, boxes)
 
 
 def load_engine() -> AnalyzerEngine:

@@ -52,7 +52,7 @@ def make_ctx(library, qsettings, engine_factory=None):
     def make_indexer(frames):
         return IndexService(library, engine_factory, IndexSettings(frames=frames, isolate_videos=False))
 
-    return AppContext.for_library(library, make_indexer, qsettings)
+    return AppContext.for_library(library, make_indexer, qsettings, engine_factory)
 
 
 @pytest.fixture

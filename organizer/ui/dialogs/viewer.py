@@ -2,12 +2,15 @@
 """A photo viewer with every face box and name: fit to the window, zoom, pan, and the person's other photos.
 
 The picture fits the window at first; the wheel, + and − zoom, 1 shows it pixel for pixel, Ctrl+0 fits it again,
-dragging pans a zoomed picture, and Left/Right go to the previous/next photo of the person page. Each photo is
+dragging pans a zoomed picture, and Left/Right go to the previous/next photo of the person page. Shift+drag (or a
+drag after D, "Draw Face") draws a face the detector missed, a click selects a box and Delete says it is not a
+face (see :mod:`organizer.ui.dialogs.draw_face`). Each photo is
 decoded on the io pool (never on the GUI thread), with its face boxes and names drawn there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import weakref
@@ -40,6 +43,7 @@ from PySide6.QtWidgets import QVBoxLayout
 from organizer.core.errors import MediaError
 from organizer.services.browse_service import FaceBox
 from organizer.services.browse_service import PhotoOfPerson
+from organizer.ui.dialogs.draw_face import BoxDrawer
 from organizer.ui.images import display_path
 from organizer.ui.images import draw_face_boxes
 from organizer.ui.images import file_url
@@ -166,6 +170,8 @@ class PhotoViewer(QDialog):
 
     #: Emitted on the GUI thread once the picture, or the reason it cannot be shown, is on screen.
     loaded = Signal()
+    #: Delete on a selected face box (its face id): the window marks it "not a face".
+    remove_requested = Signal(int)
 
     def __init__(self, pools: Pools, photos: Sequence[PhotoOfPerson], index: int,
                  faces_of: Callable[[PhotoOfPerson], list[FaceBox]], parent=None) -> None:
@@ -181,6 +187,9 @@ class PhotoViewer(QDialog):
         self.label = QLabel(LOADING_TEXT, alignment=Qt.AlignmentFlag.AlignCenter)
         self.label.setWordWrap(True)
         self.view = ImageView()
+        self.drawer = BoxDrawer(self.view)
+        #: The face box the user clicked (Delete removes it), or None.
+        self.selected_face: int | None = None
         self.stack = QStackedWidget()
         self.stack.addWidget(self.label)
         self.stack.addWidget(self.view)
@@ -207,7 +216,9 @@ class PhotoViewer(QDialog):
                 ("Fit to Window", ["Ctrl+0"], view.fit),
                 ("Actual Size", ["1"], view.actual_size),
                 ("Previous Photo", ["Left"], lambda: self.step(-1)),
-                ("Next Photo", ["Right"], lambda: self.step(1))):
+                ("Next Photo", ["Right"], lambda: self.step(1)),
+                ("Draw Face", ["D"], lambda: self.drawer.set_active(not self.drawer.active)),
+                ("Remove Face (Not a Face)", ["Del"], self._remove_selected)):
             a = QAction(text, self)
             seqs = []
             for k in keys:
@@ -219,6 +230,22 @@ class PhotoViewer(QDialog):
             a.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             a.triggered.connect(slot)
             self.addAction(a)
+
+    def _remove_selected(self) -> None:
+        if self.selected_face is not None:
+            self.remove_requested.emit(self.selected_face)
+
+    def set_faces(self, faces: list[FaceBox]) -> None:
+        """The photo's faces changed (one drawn or removed): draws them again."""
+        self.photos[self.index] = dataclasses.replace(self.photo, faces=tuple(faces))
+        self.selected_face = None
+        self.show_photo(self.index)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.drawer.cancel():
+            event.accept()  # Esc leaves drawing first, and closes the viewer only then
+            return
+        super().keyPressEvent(event)
 
     @property
     def photo(self) -> PhotoOfPerson:
