@@ -13,6 +13,7 @@ from organizer import log as logsetup
 from organizer.cli import analyze
 from organizer.cli import desktop
 from organizer.cli import export_xmp
+from organizer.cli import find
 from organizer.cli import index
 from organizer.cli import people
 from organizer.cli import status
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_parser(sub)
     people.add_parsers(sub)
     suggest.add_parser(sub)
+    find.add_parser(sub)
     export_xmp.add_parser(sub)
     desktop.add_parser(sub)
     return parser
