@@ -17,6 +17,7 @@ from organizer.services.drawn_faces import DrawnFaces
 from organizer.services.index_service import IndexService
 from organizer.services.person_edits import PersonEdits
 from organizer.services.person_queries import PersonQueries
+from organizer.services.photo_search import PhotoSearch
 from organizer.services.review import ReviewService
 from organizer.services.settings_service import SettingsService
 
@@ -49,6 +50,8 @@ class AppContext:
     library_path: Path | None = None
     #: Faces the user draws on the viewer (None: no face engine, drawing is refused).
     drawn: DrawnFaces | None = None
+    #: Photos by the persons on them (Photos → Find Photos…); None: built from ``browse``'s library.
+    search: PhotoSearch | None = None
 
     @classmethod
     def for_library(cls, sessions: sessionmaker[Session], make_indexer: Callable[[FramePolicy], IndexService],
@@ -56,6 +59,7 @@ class AppContext:
         return cls(clustering=ClusteringService(sessions), edits=PersonEdits(sessions),
                    persons=PersonQueries(sessions), browse=BrowseService(sessions),
                    library_settings=SettingsService(sessions), review=ReviewService(sessions),
+                   search=PhotoSearch(sessions),
                    make_indexer=make_indexer, settings=settings,
                    library_path=_library_file(sessions),
                    drawn=DrawnFaces(sessions, engine) if engine is not None else None)

@@ -26,6 +26,7 @@ from organizer.ui import window_state
 from organizer.ui.clustering import ClusteringController
 from organizer.ui.context import AppContext
 from organizer.ui.dialogs.draw_face import DrawFaceFlow
+from organizer.ui.dialogs.find import FindPhotos
 from organizer.ui.dialogs.help import AboutDialog
 from organizer.ui.dialogs.help import ShortcutsDialog
 from organizer.ui.dialogs.settings import SettingsDialog
@@ -169,6 +170,8 @@ class MainWindow(FolderInput, QMainWindow):
         self.review.add_menu(self.edits.people_menu)
         self.open_action = add_action(self, self.edits.photos_menu, "&Open", self.browser.open_selected_photo,
                                       "Return", scope=self.page)
+        self.find_photos = FindPhotos(self)
+        self.find_photos.add_action(self.edits.photos_menu)
         v = mb.addMenu("&View")
         v.addAction(self.folders_dock.toggleViewAction())
         v.addAction(self.errors_dock.toggleViewAction())
