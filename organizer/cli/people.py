@@ -2,7 +2,7 @@
 """``organizer cluster`` and ``organizer people``: persons from the library's faces.
 
 ``organizer people --json`` prints one document (a contract, see README): ``{"persons": [...], "unassigned":
-[...]}``; each person has ``id, name, hidden, gender, p_male, birth_year, birth_year_range, faces`` and each
+[...]}``; each person has ``id, name, hidden, gender, p_male, birth_year, birth_year_range, birth_date, faces`` and each
 face ``id, media, frame_ms, box, taken, taken_source, age, p_male``. Keys are only ever added.
 """
 
@@ -74,6 +74,7 @@ def export(persons: Any) -> dict[str, Any]:
             "p_male": None if p.p_male is None else round(p.p_male, 4),
             "birth_year": p.birth_year,
             "birth_year_range": None if p.birth_year_range is None else list(p.birth_year_range),
+            "birth_date": None if p.birth_date is None else p.birth_date.isoformat(),
             "faces": [face_json(f) for f in persons.person_faces(p.id)],
         })
     return {"persons": out, "unassigned": [face_json(f) for f in persons.unassigned_faces()]}

@@ -9,10 +9,12 @@ time where it was taken and the offset is often unknown.
 from __future__ import annotations
 
 import enum
+from datetime import date
 from datetime import datetime
 
 from sqlalchemy import JSON
 from sqlalchemy import CheckConstraint
+from sqlalchemy import Date
 from sqlalchemy import DateTime
 from sqlalchemy import Enum
 from sqlalchemy import Float
@@ -158,6 +160,9 @@ class Person(Base):
     #: used while that face is still the person's and the user chose none. No foreign key: face and person
     #: would reference each other; a stale id is simply not used.
     cover_face_id: Mapped[int | None] = mapped_column(Integer)
+    #: The exact birth date the user entered (schema version 5), None when not known: it replaces the birth year
+    #: estimated from the faces' ages (organizer.services.person_queries). The user's own data, like the name.
+    birth_date: Mapped[date | None] = mapped_column(Date)
 
     faces: Mapped[list[Face]] = relationship(back_populates="person")
 

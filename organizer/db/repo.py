@@ -135,9 +135,10 @@ def write_settings(s: Session, values: dict[str, object]) -> None:
 
 
 def drop_empty_persons(s: Session) -> None:
-    """Delete algorithm persons left without faces (named or hidden persons are the user's: kept)."""
+    """Delete algorithm persons left without faces (named, hidden or dated persons are the user's: kept)."""
     has_faces = select(Face.person_id).where(Face.person_id.is_not(None))
-    s.execute(delete(Person).where(Person.id.not_in(has_faces), Person.name.is_(None), Person.hidden.is_(False)))
+    s.execute(delete(Person).where(Person.id.not_in(has_faces), Person.name.is_(None), Person.hidden.is_(False),
+                                   Person.birth_date.is_(None)))
 
 
 def person_face_table(s: Session, dated_sources: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:

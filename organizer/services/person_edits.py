@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Hand corrections of persons: merge, move, split, remove a non-face, rename, hide, and their exact undo.
+"""Hand corrections of persons: merge, move, split, remove a non-face, rename, hide, birth date, and their exact undo.
 
 Each edit is stored as the user's decision, not only as its result, so that re-clustering keeps it (see
 :mod:`organizer.services.clustering`). Every edit returns an :class:`EditResult` that :meth:`PersonEdits.undo`
@@ -40,6 +40,9 @@ class EditResult:
     decisions_added: list[int] = field(default_factory=list)
     #: Face rows the edit added (a face the user drew): undo deletes them.
     faces_created: list[int] = field(default_factory=list)
+    #: Persons' birth dates before the edit (set, cleared, or carried by a merge; a merged-away person's own):
+    #: undo puts them back.
+    birth_dates_before: dict[int, dt.date | None] = field(default_factory=dict)
 
 
 class PersonEdits:
@@ -62,6 +65,13 @@ class PersonEdits:
             for p in persons:
                 if p.id != target.id:
                     res.persons_deleted[p.id] = (p.name, p.hidden)
+                    if p.birth_date is not None:
+                        res.birth_dates_before[p.id] = p.birth_date
+            if target.birth_date is None:  # the merged person keeps a birth date the user entered for one of them
+                known = next((p.birth_date for p in persons if p.birth_date is not None), None)
+                if known is not None:
+                    res.birth_dates_before[target.id] = None
+                    target.birth_date = known
             if not target.name:
                 other = next((p.name for p in persons if p.name), None)
                 if other:
@@ -131,6 +141,24 @@ class PersonEdits:
                 faces = s.scalars(select(Face).where(Face.person_id == person_id)).all()
                 _assign(s, res, faces, person_id)
                 _decide(s, res, DecisionKind.HIDDEN, person_id=person_id)
+            return res
+
+    def set_birth_date(self, person_id: int, birth_date: dt.date | None) -> EditResult:
+        """Enter the person's exact birth date (None: not known), which replaces the birth year estimated from the
+        faces' ages. Setting one confirms the person's current faces, as naming does, so that re-clustering
+        continues this person (and its date) with them; the date is the person row's own, no decision is stored.
+        """
+        if isinstance(birth_date, dt.datetime):
+            birth_date = birth_date.date()
+        if birth_date is not None and birth_date > dt.date.today():
+            raise ValueError(f"a birth date in the future: {birth_date.isoformat()}")
+        with self._writes.begin() as s:
+            p = _person(s, person_id)
+            res = EditResult("birth_date", person_id=person_id, birth_dates_before={p.id: p.birth_date})
+            p.birth_date = birth_date
+            if birth_date is not None:
+                faces = s.scalars(select(Face).where(Face.person_id == person_id)).all()
+                _assign(s, res, faces, person_id)
             return res
 
     def set_cover(self, person_id: int, face_id: int) -> EditResult:
@@ -206,6 +234,10 @@ class PersonEdits:
                 p = s.get(Person, pid)
                 if p is not None:
                     p.name, p.hidden = name, hidden
+            for pid, born in res.birth_dates_before.items():
+                p = s.get(Person, pid)
+                if p is not None:
+                    p.birth_date = born
             s.flush()
             if res.faces_created:
                 s.execute(delete(Face).where(Face.id.in_(res.faces_created)))

@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""Persons as the app and the CLI read them: per-person gender (eq. 2), birth year, faces and photos."""
+"""Persons as the app and the CLI read them: per-person gender (eq. 2), birth year, faces and photos.
+
+A birth date the user entered (``Person.birth_date``) replaces the estimate: the birth year is its year (a range of
+that one year) and the ages at the photos are exact, from the date to each photo's shooting date.
+"""
 
 from __future__ import annotations
 
@@ -40,8 +44,8 @@ class FaceRef:
     age: float
     p_male: float
     person_id: int | None
-    #: The person's age at this photo, from the person's fused birth year (None when unknown, or when the photo's
-    #: date does not say when it was taken).
+    #: The person's age at this photo (years, fractional), exact from the birth date the user entered, else from
+    #: the person's fused birth year (None when unknown, or when the photo's date does not say when it was taken).
     age_at_photo: float | None = None
     #: Where ``taken`` came from (:class:`~organizer.db.models.DateSource` value), None when undated.
     date_source: str | None = None
@@ -64,6 +68,8 @@ class PersonSummary:
     n_faces: int
     n_photos: int
     cover_face_id: int | None
+    #: The exact birth date the user entered (None when not known); ``birth_year`` is then its year.
+    birth_date: dt.date | None = None
 
 
 class PersonQueries:
@@ -79,9 +85,11 @@ class PersonQueries:
         """
         with self._sessions() as s:
             faces, media_rows = repo.person_face_table(s, dates.TRUSTED_SOURCES)
-            persons, auto_cover = {}, {}
-            for p in s.execute(select(Person.id, Person.name, Person.hidden, Person.cover_face_id)):
+            persons, auto_cover, born = {}, {}, {}
+            for p in s.execute(select(Person.id, Person.name, Person.hidden, Person.cover_face_id, Person.birth_date)):
                 persons[p.id] = (p.name, p.hidden)
+                if p.birth_date is not None:
+                    born[p.id] = p.birth_date
                 if p.cover_face_id is not None:
                     auto_cover[int(p.cover_face_id)] = p.id
             # faces chosen as a person's picture, with the order of the choices (the latest wins)
@@ -128,15 +136,22 @@ class PersonQueries:
             name, hidden = persons.get(p, (None, None))
             if hidden is None or (hidden and not include_hidden):
                 continue
-            gender, by = genders[k], births[k]
+            gender, by, date = genders[k], births[k], born.get(p)
+            if date is not None:  # the user's exact date wins over the estimate
+                year: int | None = date.year
+                year_range: tuple[int, int] | None = (date.year, date.year)
+            elif by.year is not None:
+                year = min(round(by.year), this_year)
+                year_range = (min(int(np.floor(by.low)), this_year), min(int(np.ceil(by.high)), this_year))
+            else:
+                year = year_range = None
             out.append(PersonSummary(
                 id=p, name=name, hidden=bool(hidden),
                 gender=None if gender.is_male is None else ("male" if gender.is_male else "female"),
                 p_male=None if gender.is_male is None else gender.p_male,
-                birth_year=None if by.year is None else min(round(by.year), this_year),
-                birth_year_range=None if by.year is None else (min(int(np.floor(by.low)), this_year),
-                                                               min(int(np.ceil(by.high)), this_year)),
+                birth_year=year, birth_year_range=year_range,
                 n_faces=int(n_faces[k]), n_photos=int(n_photos[k]), cover_face_id=int(face_ids[best[k]]),
+                birth_date=date,
             ))
         out.sort(key=lambda x: (-x.n_photos, x.id))
         return out
@@ -145,6 +160,9 @@ class PersonQueries:
         """The person's faces ordered by photo date, each with the person's age at that photo."""
         with self._sessions() as s:
             faces = _face_refs(s, Face.person_id == person_id)
+            date = s.scalar(select(Person.birth_date).where(Person.id == person_id))
+        if date is not None:
+            return [_with_exact_age(f, date) for f in faces]
         birth = fuse_birth_year([face_birth_year(f.age, timestamp(f.taken)) if f.dated else np.nan for f in faces]).year
         return [_with_age(f, birth) for f in faces]
 
@@ -172,3 +190,26 @@ def _with_age(f: FaceRef, birth: float | None) -> FaceRef:
     a = age_at(birth, timestamp(f.taken)) if f.dated else None
     return FaceRef(**{**{k: getattr(f, k) for k in FaceRef.__slots__}, "age_at_photo": a})
 
+
+
+def _with_exact_age(f: FaceRef, born: dt.date) -> FaceRef:
+    a = exact_age(born, f.taken.date()) if f.dated and f.taken is not None else None
+    return FaceRef(**{**{k: getattr(f, k) for k in FaceRef.__slots__}, "age_at_photo": a})
+
+
+def _birthday(born: dt.date, year: int) -> dt.date:
+    """The birthday in ``year`` (29 February falls on 1 March in other years)."""
+    try:
+        return born.replace(year=year)
+    except ValueError:
+        return dt.date(year, 3, 1)
+
+
+def exact_age(born: dt.date, on: dt.date) -> float:
+    """The age (years) on ``on`` of someone born on ``born``: the completed years (so ``int()`` of it is the age
+    as people say it) plus the part of the current year of life gone by; 0 before the birth."""
+    if on <= born:
+        return 0.0
+    years = on.year - born.year - (1 if on < _birthday(born, on.year) else 0)
+    last, following = _birthday(born, born.year + years), _birthday(born, born.year + years + 1)
+    return years + (on - last).days / (following - last).days

@@ -28,6 +28,7 @@ from organizer.db.models import Person
 from organizer.media import dates
 from organizer.services.cluster_items import timestamp
 from organizer.services.person_queries import PersonQueries
+from organizer.services.person_queries import exact_age
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +86,11 @@ class PhotoSearch:
             info = {r.id: r for chunk in _chunks(media_ids) for r in s.execute(
                 select(Media.id, Media.path, Media.taken_at, Media.date_source).where(Media.id.in_(chunk)))}
             named = set(s.scalars(select(Person.id).where(Person.name.is_not(None), func.length(Person.name) > 0)))
-        birth = None
+        birth, born = None, None
         if age_range is not None:
             first = next((p for p in PersonQueries(self._sessions).list_persons() if p.id == wanted[0]), None)
             birth = None if first is None else first.birth_year
+            born = None if first is None else first.birth_date  # the user's exact date, when given
         needs_date = taken_from is not None or taken_to is not None or age_range is not None
         hits = []
         for m, f in places:
@@ -108,7 +110,10 @@ class PhotoSearch:
                 continue
             if taken_to is not None and day is not None and day > taken_to:
                 continue
-            age = age_at(float(birth), timestamp(r.taken_at)) if birth is not None and dated else None
+            if born is not None and dated:
+                age: float | None = exact_age(born, r.taken_at.date())
+            else:
+                age = age_at(float(birth), timestamp(r.taken_at)) if birth is not None and dated else None
             if age_range is not None and (age is None or not age_range[0] <= age <= age_range[1]):
                 continue
             others = sorted(on - set(wanted))

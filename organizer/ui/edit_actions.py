@@ -13,6 +13,7 @@ rename gets its Return; only Undo and Redo are the whole window's.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import QWidget
 from organizer.services.person_edits import EditResult
 from organizer.services.person_edits import PersonEdits
 from organizer.ui.commands import EditCommand
+from organizer.ui.dialogs.birth_date import BirthDateDialog
 from organizer.ui.dialogs.person_picker import NEW_PERSON
 from organizer.ui.dialogs.person_picker import PersonPicker
 from organizer.ui.models.person_model import REVIEW_ID
@@ -115,6 +117,8 @@ class EditActions(QObject):
         #: Targets of the last moves, most recent first.
         self.recent: list[int] = []
         self.picker: PersonPicker | None = None
+        #: The open "Set Birth Date…" dialog, if any.
+        self.birth_dialog: BirthDateDialog | None = None
         self._model.rename_requested.connect(self.rename)
         self._model.faces_dropped.connect(self.move_faces)
 
@@ -139,6 +143,8 @@ class EditActions(QObject):
         self.rename_action = add_action(self, p, "&Rename", self.rename_current, "F2", scope=panel)
         self.merge_action = add_action(self, p, "&Merge Selected Persons", self.merge_selected, "Ctrl+M", scope=panel)
         self.hide_action = add_action(self, p, "&Hide / Unhide", self.toggle_hidden_current, "Ctrl+H", scope=panel)
+        self.birth_date_action = add_action(self, p, "Set &Birth Date…", self.set_birth_date_current, scope=panel,
+                                            tip="Enter the person's exact birth date (replaces the estimated year)")
         f, page = mb.addMenu("Ph&otos"), self._page
         self.photos_menu = f
         self.move_action = add_action(self, f, "&Move Faces to Person…", self.move_selected_faces, "Ctrl+Shift+M",
@@ -150,7 +156,7 @@ class EditActions(QObject):
         self.cover_action = add_action(self, f, "&Use as Person's Picture", self.use_as_cover, scope=page,
                                        tip="Show this face for the person in the people grid")
         self._page.view.addActions([self.move_action, self.split_action, self.remove_action, self.cover_action])
-        self._panel.view.addActions([self.rename_action, self.merge_action, self.hide_action])
+        self._panel.view.addActions([self.rename_action, self.merge_action, self.hide_action, self.birth_date_action])
         self._panel.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
     def clustered(self, full: bool) -> None:
@@ -235,6 +241,15 @@ class EditActions(QObject):
                           f"Hid “{who}” (Show hidden lists hidden persons)" if hidden else f"“{who}” shown again",
                           lambda: self._edits.set_hidden(person_id, hidden))
 
+    def set_birth_date(self, person_id: int, birth_date: dt.date | None) -> EditResult | None:
+        who = self._model.name_of(person_id)
+        if birth_date is None:
+            return self.edit("Clear birth date", f"Birth date of “{who}” cleared (estimated from the faces again)",
+                             lambda: self._edits.set_birth_date(person_id, None))
+        day = birth_date.isoformat()
+        return self.edit(f"Set birth date {day}", f"“{who}” born {day}",
+                         lambda: self._edits.set_birth_date(person_id, birth_date))
+
     def move_faces(self, face_ids: list[int], person_id: int) -> EditResult | None:
         if not face_ids:
             return None
@@ -288,6 +303,26 @@ class EditActions(QObject):
         p = self._model.person(row) if row >= 0 else None
         if p is not None:
             self.set_hidden(p.id, not p.hidden)
+
+    def set_birth_date_current(self) -> BirthDateDialog | None:
+        """Opens the birth date dialog (window-modal, not blocking) for the current person; OK sets the date."""
+        pid = self._panel.current_person_id()
+        row = self._model.row_of(pid) if pid not in (None, UNSORTED_ID, REVIEW_ID) else -1
+        p = self._model.person(row) if row >= 0 else None
+        if p is None:
+            self.status_label.setText("Select a person first")
+            return None
+        dlg = BirthDateDialog(self._model.name_of(p.id), p.birth_date, p.birth_year, self._window)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.accepted.connect(lambda: self._birth_date_entered(p.id, p.birth_date, dlg.birth_date()))
+        dlg.finished.connect(lambda _r: setattr(self, "birth_dialog", None))
+        self.birth_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def _birth_date_entered(self, person_id: int, before: dt.date | None, date: dt.date | None) -> None:
+        if date != before:  # OK without a change is no edit
+            self.set_birth_date(person_id, date)
 
     def move_selected_faces(self) -> PersonPicker | None:
         """Opens the person picker (window-modal, not blocking) for the selected faces; OK moves them."""

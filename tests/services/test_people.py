@@ -162,7 +162,8 @@ def test_people_json_contract(album: Album, library, tmp_path) -> None:
     doc = json.loads(proc.stdout)
     assert set(doc) == {"persons", "unassigned"}
     p = doc["persons"][0]
-    assert set(p) == {"id", "name", "hidden", "gender", "p_male", "birth_year", "birth_year_range", "faces"}
+    assert set(p) == {"id", "name", "hidden", "gender", "p_male", "birth_year", "birth_year_range", "birth_date",
+                      "faces"}
     assert p["gender"] in ("male", "female") and isinstance(p["birth_year"], int)
     lo, hi = p["birth_year_range"]
     assert lo <= p["birth_year"] <= hi

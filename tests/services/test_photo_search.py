@@ -74,7 +74,7 @@ def test_the_first_persons_age_at_the_photo(family, monkeypatch):
 
     class Summary:
         def __init__(self, pid, by):
-            self.id, self.birth_year = pid, by
+            self.id, self.birth_year, self.birth_date = pid, by, None
 
     monkeypatch.setattr(photo_search.PersonQueries, "list_persons", lambda self: [Summary(2, 2015)])
     hits = PhotoSearch(family).find([2, 1], age_range=(3, 5.5))  # Anna 4.4 and 4.5 in 2019, 5.4 in 2020

@@ -2,7 +2,8 @@
 """Schema version 5: embeddings of further identity networks (table ``face_embedding``), and cover faces.
 
 Faces get their picture quality (``face.sharpness``, ``face.frontal``, measured at indexing) and persons the
-clustering's choice of their picture (``person.cover_face_id``).
+clustering's choice of their picture (``person.cover_face_id``); persons also get the exact birth date the user
+may enter (``person.birth_date``, NULL when not known), which overrides the birth year estimated from the faces.
 
 The persons are now clustered on two identity networks fused (faceres and dlib's ResNet:
 :mod:`organizer.cluster.fusion`), whose distances are on another scale than faceres' alone. A clustering
@@ -42,6 +43,7 @@ def upgrade(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE face ADD COLUMN sharpness FLOAT"))
     conn.execute(text("ALTER TABLE face ADD COLUMN frontal FLOAT"))
     conn.execute(text("ALTER TABLE person ADD COLUMN cover_face_id INTEGER"))
+    conn.execute(text("ALTER TABLE person ADD COLUMN birth_date DATE"))
     row = conn.execute(text("SELECT value FROM library_setting WHERE \"key\" = 'threshold'")).first()
     if row is None:
         return

@@ -84,7 +84,8 @@ def detail_lines(p: PersonSummary) -> tuple[str, str]:
         first += f" \u00b7 {gender_symbol(p.gender)}"
     second = "b. ?"  # no photo of the person says when it was taken
     if p.birth_year is not None:
-        rng = f" ({p.birth_year_range[0]}\u2013{p.birth_year_range[1]})" if p.birth_year_range else ""
+        exact = not p.birth_year_range or p.birth_year_range[0] == p.birth_year_range[1]  # a date the user gave
+        rng = "" if exact else f" ({p.birth_year_range[0]}\u2013{p.birth_year_range[1]})"
         second = f"b. {p.birth_year}{rng}"
     return first, second
 
