@@ -26,13 +26,13 @@ from organizer.ui import window_state
 from organizer.ui.clustering import ClusteringController
 from organizer.ui.context import AppContext
 from organizer.ui.dialogs.draw_face import DrawFaceFlow
-from organizer.ui.dialogs.find import FindPhotos
 from organizer.ui.dialogs.help import AboutDialog
 from organizer.ui.dialogs.help import ShortcutsDialog
 from organizer.ui.dialogs.settings import SettingsDialog
 from organizer.ui.edit_actions import EditActions
 from organizer.ui.edit_actions import add_action
 from organizer.ui.edit_actions import key_bindings
+from organizer.ui.find import FindPhotos
 from organizer.ui.folder_input import FolderInput
 from organizer.ui.indexing import IndexingController
 from organizer.ui.models.person_model import PersonGridModel

@@ -17,14 +17,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QDate
 from PySide6.QtCore import QEvent
 from PySide6.QtCore import QModelIndex
-from PySide6.QtCore import QObject
-from PySide6.QtCore import QPersistentModelIndex
 from PySide6.QtCore import QSize
 from PySide6.QtCore import QStringListModel
 from PySide6.QtCore import Qt
 from PySide6.QtCore import QTimer
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractItemView
 from PySide6.QtWidgets import QCheckBox
 from PySide6.QtWidgets import QCompleter
@@ -35,7 +32,6 @@ from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QListView
-from PySide6.QtWidgets import QMenu
 from PySide6.QtWidgets import QSpinBox
 from PySide6.QtWidgets import QToolButton
 from PySide6.QtWidgets import QVBoxLayout
@@ -43,12 +39,11 @@ from PySide6.QtWidgets import QVBoxLayout
 from organizer.services.photo_search import PhotoHit
 from organizer.services.photo_search import PhotoSearch
 from organizer.ui.dialogs.viewer import PhotoViewer
-from organizer.ui.edit_actions import add_action
+from organizer.ui.models.found_photos import FoundPhotosModel
+from organizer.ui.models.found_photos import photos_text
 from organizer.ui.models.photo_model import PREVIEW_SIDE
-from organizer.ui.models.photo_model import PhotoGridModel
 from organizer.ui.models.photo_model import PhotoRole
 from organizer.ui.models.photo_model import PhotoRow
-from organizer.ui.models.photo_model import photo_date
 from organizer.ui.views.person_page import PhotoDelegate
 
 if TYPE_CHECKING:
@@ -56,37 +51,6 @@ if TYPE_CHECKING:
 
 #: The search waits this long after the last change (typing a date, stepping a spin box) before it runs.
 DEBOUNCE_MS = 150
-
-
-def photos_text(n: int) -> str:
-    return "1 photo" if n == 1 else f"{n} photos"
-
-
-class FoundPhotosModel(PhotoGridModel):
-    """The results: a :class:`PhotoGridModel` (the first person's face highlighted) captioned with the date, the
-    first person's age, and the names of everyone on the photo."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._names: list[str] = []
-
-    def set_results(self, rows: Sequence[PhotoRow], names: Sequence[str]) -> None:
-        self._names = list(names)
-        self.set_rows(rows)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and index.isValid() and 0 <= index.row() < len(self._names):
-            r = self.row(index.row())
-            p = r.photo
-            first = photo_date(p.taken, p.date_source)
-            if r.age_at_photo is not None:
-                first += f" \u00b7 age {r.age_at_photo:.0f}"
-            if p.kind == "video" and p.frame_s is not None:
-                first += f" \u00b7 \u25b6 {p.frame_s:.1f} s"
-            return f"{first}\n{self._names[index.row()]}"
-        if role == Qt.ItemDataRole.ToolTipRole and index.isValid() and 0 <= index.row() < len(self._names):
-            return f"{self.row(index.row()).photo.path}\n{self._names[index.row()]}"
-        return super().data(index, role)
 
 
 class FindDialog(QDialog):
@@ -357,40 +321,6 @@ class FindDialog(QDialog):
         return idx.data(PhotoRole.Photo) if idx.isValid() else None
 
 
-class FindPhotos(QObject):
-    """The window's Find Photos action and its (single) dialog."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
-        self.dialog: FindDialog | None = None
-        self._search = window.ctx.search
-
-    def add_action(self, menu: QMenu):
-        self.action = add_action(self._window, menu, "&Find Photos…", self.open, QKeySequence.StandardKey.Find,
-                                 "Find the photos that show some persons together")
-        self.action.setEnabled(self._search is not None)
-        return self.action
-
-    def open(self) -> FindDialog:
-        """Shows the dialog (again), with the persons selected in the grid added, the focus in the name field."""
-        if self.dialog is None:
-            assert self._search is not None, "the action is disabled without a search service"
-            self.dialog = FindDialog(self._window, self._search)
-            self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            self.dialog.destroyed.connect(self._closed)
-        self.dialog.add_persons(self._window.people_panel.selected_person_ids())
-        self.dialog.request()
-        self.dialog.show()
-        self.dialog.raise_()
-        self.dialog.activateWindow()
-        self.dialog.person_edit.setFocus()
-        return self.dialog
-
-    def _closed(self, *_args) -> None:
-        self.dialog = None
-
-
 def _spin(low: int, high: int, value: int) -> QSpinBox:
     s = QSpinBox()
     s.setRange(low, high)
@@ -398,4 +328,4 @@ def _spin(low: int, high: int, value: int) -> QSpinBox:
     return s
 
 
-__all__ = ["FindDialog", "FindPhotos", "FoundPhotosModel"]
+__all__ = ["FindDialog"]
