@@ -138,3 +138,70 @@ def test_keys_from_the_x_server_rename_undo_and_redo(make_window, qtbot, library
     xdotool("key", "ctrl+shift+z")
     qtbot.waitUntil(lambda: _name(library, a) == "Grandma", timeout=3000)
     assert w.status_label.text() == "Redid: Rename to “Grandma”"
+
+
+def test_review_keys_find_and_undo_from_the_x_server(make_window, qtbot, library, monkeypatch):
+    """Y, N and S on the Review page, Ctrl+Z, and Ctrl+F opening Find Photos with the focus in its name field, all
+    as key events from the X server: a clash with another shortcut or a focus that lands elsewhere fails here."""
+    import dataclasses
+
+    from sqlalchemy import select
+    from test_review import build_review_library
+
+    from organizer.db.models import DecisionKind
+    from organizer.db.models import Face
+    from organizer.db.models import UserDecision
+    from organizer.services.settings_service import LibrarySettings
+
+    before = LibrarySettings.cluster_params  # the synthetic faces are 16-D: the window clusters them uncentred
+    monkeypatch.setattr(LibrarySettings, "cluster_params",
+                        lambda self, base=None: dataclasses.replace(before(self, base), centre=False))
+    ids = build_review_library(library)
+    w = make_window()
+    w.resize(1200, 760)
+    _show(qtbot, w)
+    qtbot.waitUntil(lambda: not w.snapshots.running and not w.review.running and w.review.report is not None,
+                    timeout=10_000)
+    w.review.show()
+    page = w.review.page
+    qtbot.waitUntil(lambda: page.questions.hasFocus(), timeout=3000)
+
+    def xdotool(*args):
+        subprocess.run(["xdotool", *args], check=True, timeout=30, env=dict(os.environ))
+
+    def person_of(face_id):
+        with library() as s:
+            return s.scalar(select(Face.person_id).where(Face.id == face_id))
+
+    first = page.queue.suggestion
+    face = first.face_ids[0]
+    xdotool("key", "y")
+    qtbot.waitUntil(lambda: person_of(face) == first.person_id, timeout=3000)
+    qtbot.waitUntil(lambda: page.queue.suggestion != first, timeout=3000)
+    xdotool("key", "ctrl+z")
+    qtbot.waitUntil(lambda: person_of(face) is None, timeout=3000)
+    qtbot.waitUntil(lambda: not w.review.running, timeout=10_000)
+
+    page.questions.setFocus()
+    qtbot.waitUntil(lambda: page.questions.hasFocus(), timeout=3000)
+    skipped = page.queue.suggestion
+    xdotool("key", "s")
+    qtbot.waitUntil(lambda: page.queue.suggestion != skipped, timeout=3000)
+    asked = page.queue.suggestion
+    xdotool("key", "n")
+
+    def rejected() -> bool:
+        with library() as s:
+            return s.scalar(select(UserDecision.id).where(UserDecision.kind == DecisionKind.CANNOT_LINK,
+                                                          UserDecision.face_id == asked.face_ids[0],
+                                                          UserDecision.person_id == asked.person_id)) is not None
+
+    qtbot.waitUntil(rejected, timeout=3000)
+    assert ids["unsorted"]
+
+    xdotool("key", "ctrl+f")
+    qtbot.waitUntil(lambda: w.find_photos.dialog is not None and w.find_photos.dialog.isVisible(), timeout=3000)
+    dialog = w.find_photos.dialog
+    qtbot.waitUntil(lambda: dialog.person_edit.hasFocus(), timeout=3000)
+    xdotool("key", "Escape")
+    qtbot.waitUntil(lambda: w.find_photos.dialog is None or not dialog.isVisible(), timeout=3000)
