@@ -169,6 +169,12 @@ def person_face_table(s: Session, dated_sources: Iterable[str]) -> tuple[np.ndar
     return faces, media
 
 
+def has_stale_analysis(s: Session, analysis_id: str) -> bool:
+    """Whether any readable media was analyzed otherwise than by ``analysis_id`` (one row looked at, at most)."""
+    return s.scalar(select(Media.id).where(Media.status == MediaStatus.OK,
+                                           Media.analysis_id.is_distinct_from(analysis_id)).limit(1)) is not None
+
+
 def stale_analysis(s: Session, analysis_id: str) -> set[int]:
     """Ids of the readable media analyzed otherwise than by ``analysis_id`` (another model or calibration)."""
     return set(s.scalars(select(Media.id).where(Media.status == MediaStatus.OK,

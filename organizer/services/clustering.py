@@ -84,7 +84,7 @@ class ClusteringService:
         with self._sessions() as s:
             stored = repo.read_settings(s).get(IDENTITY_SPACE_KEY)
             had_persons = s.query(Person.id).first() is not None
-            if incremental and had_persons and stored != space and not repo.stale_analysis(
+            if incremental and had_persons and stored != space and not repo.has_stale_analysis(
                     s, vision_engine.current_analysis_id()):
                 log.info("Every file is analyzed by the new identity network: clustering all faces again, once")
                 incremental = False

@@ -112,6 +112,11 @@ class ReviewReport:
         return len(self.suggestions) + len(self.duplicates)
 
 
+def _spread(by) -> float:
+    """Half the width of a birth-year estimate's range, at least 2 years (the "± r" the reasons say)."""
+    return max(2.0, (by.high - by.low) / 2 if by.high is not None and by.low is not None else 2.0)
+
+
 def _name(names: dict[int, str | None], pid: int) -> str:
     return names.get(pid) or f"Person {pid}"
 
@@ -265,7 +270,7 @@ class _Context:
         births = items.birth[g][np.isfinite(items.birth[g])]
         if by.year is None or not births.size:
             return [f"looks about {round(float(np.median(ages)))}"] if ages.size else []
-        rng = max(2.0, (by.high - by.low) / 2 if by.high is not None and by.low is not None else 2.0)
+        rng = _spread(by)
         b = float(np.median(births))
         age = round(float(np.median(ages))) if ages.size else None
         at = f"age {age} at this photo" if age is not None else "the age at this photo"
@@ -365,7 +370,7 @@ class _Context:
         items = self.items
         if by.year is None or by.n_faces < 3 or not np.isfinite(items.birth[i]):
             return []
-        rng = max(2.0, (by.high - by.low) / 2 if by.high is not None and by.low is not None else 2.0)
+        rng = _spread(by)
         reasons = []
         t = items.time[i]
         if np.isfinite(t):
