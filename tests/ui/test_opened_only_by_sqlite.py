@@ -62,13 +62,16 @@ def test_only_sqlite_opens_the_library_file(tmp_path: Path) -> None:
     lib.parent.mkdir()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ORGANIZER_DB=str(lib), PYTHONPATH=str(REPO),
                XDG_STATE_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(tmp_path / "config"))
-    trace = tmp_path / "trace.txt"
-    r = subprocess.run(["strace", "-f", "-k", "-e", "trace=openat,open", "-o", str(trace), sys.executable, "-c", APP],
-                       env=env, cwd=tmp_path, capture_output=True, text=True, timeout=240)
+    trace = tmp_path / "trace"
+    # -ff: one file per thread, so a call another thread interrupts ("<unfinished ...>", then "<... resumed>")
+    # keeps its stack trace with it instead of under some other thread's call
+    r = subprocess.run(["strace", "-ff", "-k", "-e", "trace=openat,open", "-o", str(trace), sys.executable, "-c",
+                        APP], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "BROWSED" in r.stdout and "CRITICAL-BOX" not in r.stdout
-    blocks = re.split(r"\n(?=\d+ +open)", trace.read_text(errors="replace"))
-    opens = [b for b in blocks if re.match(rf'\d+ +open(at)?\((AT_FDCWD, )?"{re.escape(str(lib))}"', b)]
+    blocks = [b for f in sorted(tmp_path.glob("trace.*"))
+              for b in re.split(r"\n(?=open)", f.read_text(errors="replace"))]
+    opens = [b for b in blocks if re.match(rf'open(at)?\((AT_FDCWD, )?"{re.escape(str(lib))}"', b)]
     assert opens, "the library was never opened: the trace does not show what it should"
     strangers = [b.splitlines()[0] + "\n" + "\n".join(b.splitlines()[1:8]) for b in opens if "libsqlite3" not in b]
     assert not strangers, "opened by something else than SQLite:\n" + "\n\n".join(strangers)
