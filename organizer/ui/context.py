@@ -20,6 +20,7 @@ from organizer.services.person_queries import PersonQueries
 from organizer.services.photo_search import PhotoSearch
 from organizer.services.review import ReviewService
 from organizer.services.settings_service import SettingsService
+from organizer.services.timeline import Timeline
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -52,6 +53,8 @@ class AppContext:
     drawn: DrawnFaces | None = None
     #: Photos by the persons on them (Photos → Find Photos…); None: built from ``browse``'s library.
     search: PhotoSearch | None = None
+    #: The library's files by date (the Timeline tab); None: no timeline tab.
+    timeline: Timeline | None = None
 
     @classmethod
     def for_library(cls, sessions: sessionmaker[Session], make_indexer: Callable[[FramePolicy], IndexService],
@@ -59,7 +62,7 @@ class AppContext:
         return cls(clustering=ClusteringService(sessions), edits=PersonEdits(sessions),
                    persons=PersonQueries(sessions), browse=BrowseService(sessions),
                    library_settings=SettingsService(sessions), review=ReviewService(sessions),
-                   search=PhotoSearch(sessions),
+                   search=PhotoSearch(sessions), timeline=Timeline(sessions),
                    make_indexer=make_indexer, settings=settings,
                    library_path=_library_file(sessions),
                    drawn=DrawnFaces(sessions, engine) if engine is not None else None)

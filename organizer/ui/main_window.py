@@ -42,6 +42,7 @@ from organizer.ui.person_browser import PersonBrowser
 from organizer.ui.review import ReviewController
 from organizer.ui.snapshot import Snapshot
 from organizer.ui.snapshot import SnapshotLoader
+from organizer.ui.timeline import TimelineController
 from organizer.ui.views.demography import DemographyChart
 from organizer.ui.views.empty import EmptyState
 from organizer.ui.views.errors import ErrorsDock
@@ -104,6 +105,10 @@ class MainWindow(FolderInput, QMainWindow):
         self.tabs.addTab(self.page, "Pho&tos")  # Alt+P is the People menu's, Alt+O the Photos menu's
         self.tabs.addTab(self.chart, "&Demography")
         self.tabs.currentChanged.connect(lambda _i: self._update_chart())
+        self.timeline: TimelineController | None = None
+        if self.ctx.timeline is not None:
+            self.timeline = TimelineController(self, self.ctx.timeline)
+            self.timeline.add_tab(self.tabs)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.people_panel)
         self.splitter.addWidget(self.tabs)
@@ -261,6 +266,8 @@ class MainWindow(FolderInput, QMainWindow):
         has_library = bool(snap.folders or snap.persons or snap.unsorted)
         self.stack.setCurrentIndex(1 if has_library or self.indexing else 0)
         self.browser.reload()
+        if self.timeline is not None:
+            self.timeline.invalidate()
         if self._summary_pending and not self.indexing and not self.clustering.running:
             self._summary_pending = False
             self.status_label.setText(self.indexer.summary(sum(not p.hidden for p in snap.persons)))
