@@ -63,3 +63,26 @@ def analyzer():
     from organizer.vision.analyzer import FaceAnalyzer
 
     return FaceAnalyzer()
+
+
+def _jpeg_without_xmp(src: Path, dst: Path) -> Path:
+    """A copy of the JPEG ``src`` with its XMP segments left out (the pixels and EXIF stay byte for byte)."""
+    data = src.read_bytes()
+    assert data[:2] == b"\xff\xd8", f"{src} is not a JPEG"
+    out, i = [data[:2]], 2
+    while i + 4 <= len(data) and data[i] == 0xFF and data[i + 1] not in (0xDA, 0xD9):
+        n = int.from_bytes(data[i + 2:i + 4], "big")
+        segment = data[i:i + 2 + n]
+        if not (data[i + 1] == 0xE1 and segment[4:].startswith((b"http://ns.adobe.com/xap/1.0/\x00",
+                                                               b"http://ns.adobe.com/xmp/extension/\x00"))):
+            out.append(segment)
+        i += 2 + n
+    out.append(data[i:])
+    dst.write_bytes(b"".join(out))
+    return dst
+
+
+@pytest.fixture
+def without_xmp():
+    """``without_xmp(src, dst)``: a copy of a JPEG without the face regions another tool wrote into it."""
+    return _jpeg_without_xmp

@@ -23,13 +23,13 @@ replaced as well when it is a face region with the name of a person being writte
 photo, not two). A sidecar that is not well-formed XML, or not XMP, raises :class:`XmpError` and must be left
 alone.
 
-The XML is built and read with :mod:`xml.etree.ElementTree` (the standard library, over expat; expat >= 2.4
-refuses entity-expansion attacks and ElementTree never fetches external entities).
+Reading regions (other tools' too, and the XMP inside photos) is :mod:`organizer.media.xmp_read`; the names
+that writers and readers of sidecars share are available here as well (``parse_regions``, ``Region``,
+``XmpError``, ``NS``). The XML is built with :mod:`xml.etree.ElementTree`.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import threading
@@ -39,20 +39,36 @@ from copy import deepcopy
 from dataclasses import dataclass
 from typing import Literal
 
-from organizer.media.regions import Area
-
-#: Namespaces by their usual prefixes (the standard URIs of the MWG guidelines and Adobe's XMP).
-NS: dict[str, str] = {
-    "x": "adobe:ns:meta/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "mwg-rs": "http://www.metadataworkinggroup.com/schemas/regions/",
-    "stDim": "http://ns.adobe.com/xap/1.0/sType/Dimensions#",
-    "stArea": "http://ns.adobe.com/xmp/sType/Area#",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "lr": "http://ns.adobe.com/lightroom/1.0/",
-    #: Organizer's own marks (see the module's doc); other tools ignore properties they do not know.
-    "organizer": "http://ns.organizer.invalid/xmp/1.0/",
-}
+from organizer.media.xmp_read import ABOUT
+from organizer.media.xmp_read import APPLIED
+from organizer.media.xmp_read import AREA
+from organizer.media.xmp_read import BAG
+from organizer.media.xmp_read import DESCRIPTION
+from organizer.media.xmp_read import FACE_ID
+from organizer.media.xmp_read import HIERARCHICAL
+from organizer.media.xmp_read import LI
+from organizer.media.xmp_read import NAME
+from organizer.media.xmp_read import NS as NS
+from organizer.media.xmp_read import PARSE_TYPE
+from organizer.media.xmp_read import PEOPLE
+from organizer.media.xmp_read import RDF
+from organizer.media.xmp_read import REGION_LIST
+from organizer.media.xmp_read import REGIONS
+from organizer.media.xmp_read import SUBJECT
+from organizer.media.xmp_read import TYPE
+from organizer.media.xmp_read import XMPMETA
+from organizer.media.xmp_read import Region as Region
+from organizer.media.xmp_read import XmpError as XmpError
+from organizer.media.xmp_read import children as _children
+from organizer.media.xmp_read import container as _container
+from organizer.media.xmp_read import descriptions as _descriptions
+from organizer.media.xmp_read import fields as _fields
+from organizer.media.xmp_read import items as _items
+from organizer.media.xmp_read import parse_regions as parse_regions
+from organizer.media.xmp_read import parse_xml as _parse
+from organizer.media.xmp_read import q as _q
+from organizer.media.xmp_read import rdf_of as _rdf
+from organizer.media.xmp_read import region_item as _region
 
 #: The keyword hierarchy under which the names go in ``lr:hierarchicalSubject``.
 PEOPLE_ROOT = "People"
@@ -62,43 +78,11 @@ MAX_SIDECAR_BYTES = 16 * 2**20
 SidecarStyle = Literal["digikam", "lightroom"]
 SIDECAR_STYLES: tuple[SidecarStyle, ...] = ("digikam", "lightroom")
 
-
-def _q(prefix: str, local: str) -> str:
-    return f"{{{NS[prefix]}}}{local}"
-
-
-XMPMETA, RDF, DESCRIPTION, LI = _q("x", "xmpmeta"), _q("rdf", "RDF"), _q("rdf", "Description"), _q("rdf", "li")
-BAG, SEQ, ALT = _q("rdf", "Bag"), _q("rdf", "Seq"), _q("rdf", "Alt")
-ABOUT, PARSE_TYPE, RESOURCE = _q("rdf", "about"), _q("rdf", "parseType"), _q("rdf", "resource")
-REGIONS, APPLIED, REGION_LIST = _q("mwg-rs", "Regions"), _q("mwg-rs", "AppliedToDimensions"), _q("mwg-rs", "RegionList")
-NAME, TYPE, AREA = _q("mwg-rs", "Name"), _q("mwg-rs", "Type"), _q("mwg-rs", "Area")
-SUBJECT, HIERARCHICAL = _q("dc", "subject"), _q("lr", "hierarchicalSubject")
-FACE_ID, PEOPLE = _q("organizer", "FaceId"), _q("organizer", "People")
-_XML_NS = "{http://www.w3.org/XML/1998/namespace}"
-
 _XPACKET_BEGIN = "<?xpacket begin='\ufeff' id='W5M0MpCehiHzreSzNTczkc9d'?>"
 _XPACKET_END = "<?xpacket end='w'?>"
 #: Characters XML 1.0 cannot hold (a name with one would make the whole sidecar unreadable).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _serialise_lock = threading.Lock()
-
-
-class XmpError(Exception):
-    """A document that cannot be read as XMP; the message says what it is instead, in plain words ("not
-    well-formed XML (...)"), to follow "the sidecar is"."""
-
-
-@dataclass(frozen=True, slots=True)
-class Region:
-    """One face region: normalised to 0..1, ``x, y`` the centre of the box, in the image as stored."""
-
-    name: str
-    x: float
-    y: float
-    w: float
-    h: float
-    #: The library's face id: Organizer's mark on the regions it wrote (None for other tools' regions).
-    face_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,108 +107,7 @@ def sidecar_path(photo: str, style: SidecarStyle = "digikam") -> str:
     return photo + ".xmp"
 
 
-# --- reading --------------------------------------------------------------------------------------------------
-
-def _parse(data: bytes) -> tuple[ET.Element, list[tuple[str, str]]]:
-    """The document's root element (comments kept) and its namespace prefixes."""
-    try:
-        prefixes = [ns for _, ns in ET.iterparse(io.BytesIO(data), events=("start-ns",))]
-        parser = ET.XMLParser(target=ET.TreeBuilder(insert_comments=True))
-        parser.feed(data)
-        root = parser.close()
-    except ET.ParseError as e:
-        raise XmpError(f"not well-formed XML ({e})") from e
-    return root, [(str(p), str(u)) for p, u in prefixes]
-
-
-def _rdf(root: ET.Element) -> ET.Element:
-    if root.tag == RDF:
-        return root
-    if root.tag in (XMPMETA, _q("x", "xapmeta")):
-        rdf = root.find(RDF)
-        if rdf is not None:
-            return rdf
-    raise XmpError("XML but not XMP (no x:xmpmeta with rdf:RDF)")
-
-
-def _descriptions(rdf: ET.Element) -> list[ET.Element]:
-    return [d for d in rdf if d.tag == DESCRIPTION]
-
-
-def _children(el: ET.Element) -> list[ET.Element]:
-    return [c for c in el if isinstance(c.tag, str)]  # not comments
-
-
-def _fields(el: ET.Element) -> dict[str, ET.Element | str]:
-    """The fields of the struct that property (or array item) element ``el`` holds, in any of RDF's forms:
-    ``rdf:parseType="Resource"``, a nested ``rdf:Description`` (fields as attributes or elements), or
-    attributes of ``el`` itself."""
-    holders = [el]
-    if el.get(PARSE_TYPE) != "Resource":
-        holders += [c for c in _children(el) if c.tag == DESCRIPTION]
-    out: dict[str, ET.Element | str] = {}
-    for h in holders:
-        for k, v in h.attrib.items():
-            if not k.startswith((f"{{{NS['rdf']}}}", _XML_NS)):
-                out.setdefault(k, v)
-        for c in _children(h):
-            if c.tag != DESCRIPTION:
-                out.setdefault(c.tag, c)
-    return out
-
-
-def _text(v: ET.Element | str | None) -> str | None:
-    if v is None or isinstance(v, str):
-        return v
-    return v.text if v.text is not None else v.get(RESOURCE)
-
-
-def _container(prop: ET.Element) -> ET.Element | None:
-    return next((c for c in _children(prop) if c.tag in (BAG, SEQ, ALT)), None)
-
-
-def _items(prop: ET.Element | str | None) -> list[ET.Element]:
-    if prop is None or isinstance(prop, str):
-        return []
-    c = _container(prop)
-    return [] if c is None else [li for li in _children(c) if li.tag == LI]
-
-
-def _region(li: ET.Element) -> tuple[str | None, str | None, Area | None, bool]:
-    """``(name, type, area, Organizer's mark)`` of one region list item; area None when absent or invalid."""
-    f = _fields(li)
-    area: Area | None = None
-    a = f.get(AREA)
-    if a is not None and not isinstance(a, str):
-        af = _fields(a)
-        unit = _text(af.get(_q("stArea", "unit")))
-        try:
-            vals = tuple(float(_text(af.get(_q("stArea", k))) or "") for k in ("x", "y", "w", "h"))
-        except ValueError:
-            vals = ()
-        if len(vals) == 4 and (unit is None or unit.strip() == "normalized"):
-            area = (vals[0], vals[1], vals[2], vals[3])
-    return _text(f.get(NAME)), _text(f.get(TYPE)), area, FACE_ID in f
-
-
-def parse_regions(data: bytes) -> list[Region]:
-    """The named face regions of an XMP document (any writer's), in the image as stored.
-
-    Raises:
-        XmpError: not well-formed XML, or not XMP.
-    """
-    out: list[Region] = []
-    for d in _descriptions(_rdf(_parse(data)[0])):
-        for prop in _children(d):
-            if prop.tag != REGIONS:
-                continue
-            for li in _items(_fields(prop).get(REGION_LIST)):
-                name, kind, area, _ = _region(li)
-                face_id = _text(_fields(li).get(FACE_ID))
-                if name and area is not None and (kind or "Face").strip() == "Face":
-                    out.append(Region(name, *area, face_id=int(face_id) if face_id and face_id.isdigit() else None))
-    return out
-
+# --- reading a sidecar ----------------------------------------------------------------------------------------
 
 def read_sidecar(path: str | os.PathLike[str]) -> bytes | None:
     """A sidecar's bytes, None when there is none (raises OSError when it cannot be read, XmpError when it is

@@ -84,6 +84,10 @@ from organizer.services.index_records import thumbnail
 from organizer.services.index_records import write_media
 from organizer.services.index_workers import DbWriter
 from organizer.services.index_workers import VideoReader
+from organizer.services.region_import import PersonNames
+from organizer.services.region_import import PhotoRegions
+from organizer.services.region_import import read_photo_regions
+from organizer.services.region_import import with_regions
 from organizer.services.tracks import TRACK_THRESHOLD
 from organizer.services.tracks import group_clip
 from organizer.vision.engine import FaceEngine
@@ -127,6 +131,8 @@ class IndexSummary:
     errors: list[tuple[str, str]] = field(default_factory=list)
     #: Unchanged files analyzed again because the analysis changed (another model or calibration).
     reanalyzed: int = 0
+    #: ``(path, message)`` of files indexed with a problem (their face regions: organizer.services.region_import).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
     seconds: float = 0.0
     scan_seconds: float = 0.0
@@ -139,6 +145,8 @@ class _Prepared:
     record: MediaRecord
     #: Photos: one image; videos: ``(time, image)`` per sampled frame.
     images: list[tuple[float | None, DecodedImage]] = field(default_factory=list)
+    #: The face regions other tools wrote (None: not read, see organizer.services.region_import).
+    regions: PhotoRegions | None = None
 
 
 def _video_header(w: int, h: int) -> ImageHeader:
@@ -202,8 +210,9 @@ class IndexService:
             if not cancel.cancelled:
                 self._apply_moves_and_missing(p, known, folder_ids, writer, summary)
                 summary.new = len(p.new)
-                to_do = [(f, folder_ids.get(self._root_of(f.path, roots))) for f in p.new]
-                to_do += [(f, folder_ids.get(self._root_of(f.path, roots))) for f, _k in p.changed]
+                # regions are read for new and changed files, not for those analyzed again for the analysis' sake
+                to_do = [(f, folder_ids.get(self._root_of(f.path, roots)), True) for f in p.new]
+                to_do += [(f, folder_ids.get(self._root_of(f.path, roots)), k.id not in stale) for f, k in p.changed]
                 summary.scan_seconds = time.monotonic() - t0
                 yield Progress(Phase.ANALYZE, 0, len(to_do))
                 yield from self._analyze(to_do, writer, cancel, summary)
@@ -263,7 +272,7 @@ class IndexService:
         for _f, k in p.returned:
             writer.submit(lambda s, i=k.id: repo.restore(s, i))
 
-    def _analyze(self, to_do: list[tuple[walker.FoundFile, int | None]], writer: DbWriter, cancel: CancelToken,
+    def _analyze(self, to_do: list[tuple[walker.FoundFile, int | None, bool]], writer: DbWriter, cancel: CancelToken,
                  summary: IndexSummary) -> Iterator[Progress]:
         if not to_do:
             return
@@ -275,6 +284,7 @@ class IndexService:
         videos = VideoReader(self.settings.isolate_videos, self.settings.video_timeout_s)
         pool = ThreadPoolExecutor(max_workers=max(1, self.settings.decode_workers), thread_name_prefix="decode")
         pending: list[Future[_Prepared]] = []
+        names = PersonNames()
         it = iter(to_do)
         try:
             def refill() -> None:
@@ -282,7 +292,7 @@ class IndexService:
                     nxt = next(it, None)
                     if nxt is None:
                         return
-                    pending.append(pool.submit(self._prepare, nxt[0], nxt[1], engine.crop_side, videos))
+                    pending.append(pool.submit(self._prepare, nxt[0], nxt[1], engine.crop_side, videos, nxt[2]))
 
             refill()
             done = 0
@@ -300,7 +310,14 @@ class IndexService:
                         rec.fail("Organizer could not analyze this photo", f"{type(e).__name__}: {e}")
                 if rec.error:
                     summary.errors.append((rec.path, rec.error))
-                writer.submit(write_media(rec, analysis))
+                op = write_media(rec, analysis)
+                if prepared.regions is not None and rec.error is None:
+                    op = with_regions(op, prepared.regions, rec, prepared.images[0][1], engine,
+                                      self.settings.thumb_side, analysis, names)
+                    for w in prepared.regions.warnings:
+                        log.warning("%s: %s", rec.path, w)
+                        summary.warnings.append((rec.path, w))
+                writer.submit(op)
                 done += 1
                 summary.analyzed = done
                 summary.faces += len(rec.faces)
@@ -315,8 +332,10 @@ class IndexService:
             pool.shutdown(wait=True, cancel_futures=True)
             videos.close()
 
-    def _prepare(self, f: walker.FoundFile, folder_id: int | None, crop_side: int, videos: VideoReader) -> _Prepared:
-        """Decode-pool work: read, fingerprint, date and decode one file. Never raises."""
+    def _prepare(self, f: walker.FoundFile, folder_id: int | None, crop_side: int, videos: VideoReader,
+                 regions: bool = False) -> _Prepared:
+        """Decode-pool work: read, fingerprint, date and decode one file, and read its face regions if
+        ``regions``. Never raises."""
         rec = MediaRecord(path=f.path, folder_id=folder_id, kind=f.kind, size=f.size, mtime_ns=f.mtime_ns)
         out = _Prepared(rec)
         try:
@@ -328,6 +347,8 @@ class IndexService:
                 header = probe(data)
                 rec.width, rec.height, rec.orientation = header.width, header.height, header.orientation
                 out.images.append((None, decode(data, min_side=crop_side, header=header)))
+                if regions:
+                    out.regions = read_photo_regions(f.path, data, out.images[0][1])
             else:
                 with contextlib.suppress(OSError):
                     rec.fingerprint = fingerprint_path(f.path)
