@@ -17,9 +17,9 @@ from sqlalchemy.orm import sessionmaker
 
 from organizer.cluster import age_at
 from organizer.cluster import face_birth_year
-from organizer.cluster import fuse_birth_year
-from organizer.cluster.attributes import fuse_birth_year_groups
 from organizer.cluster.attributes import fuse_gender_groups
+from organizer.cluster.birth_year import fit_birth_year
+from organizer.cluster.birth_year import fit_birth_years
 from organizer.db import repo
 from organizer.db.models import DecisionKind
 from organizer.db.models import Face
@@ -110,7 +110,8 @@ class PersonQueries:
         starts = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]])
         group = np.cumsum(np.r_[False, pid[1:] != pid[:-1]])  # rows are ordered by person
         genders = fuse_gender_groups(p_male, group, len(starts))
-        births = fuse_birth_year_groups(birth, group, len(starts))
+        # the robust fit (organizer.cluster.birth_year), each face's size as sqrt(score * w * h)
+        births = fit_birth_years(birth, age, group, len(starts), np.sqrt(faces[:, 5])).estimates()
         n_faces = np.bincount(group)
         first_of_photo = np.r_[True, (group[1:] != group[:-1]) | (media[1:] != media[:-1])]
         n_photos = np.bincount(group[first_of_photo], minlength=len(starts))
@@ -161,9 +162,14 @@ class PersonQueries:
         with self._sessions() as s:
             faces = _face_refs(s, Face.person_id == person_id)
             date = s.scalar(select(Person.birth_date).where(Person.id == person_id))
+            size = {i: v for i, v in s.execute(select(Face.id, Face.score * Face.w * Face.h)
+                                                .where(Face.person_id == person_id))}
         if date is not None:
             return [_with_exact_age(f, date) for f in faces]
-        birth = fuse_birth_year([face_birth_year(f.age, timestamp(f.taken)) if f.dated else np.nan for f in faces]).year
+        # the people grid's fit over the same faces, so the page's ages and the grid's birth year agree
+        sides = np.sqrt([np.nan if size.get(f.id) is None else size[f.id] for f in faces])
+        birth = fit_birth_year([face_birth_year(f.age, timestamp(f.taken)) if f.dated else np.nan for f in faces],
+                               [f.age for f in faces], sides).estimate().year
         return [_with_age(f, birth) for f in faces]
 
     def unassigned_faces(self) -> list[FaceRef]:

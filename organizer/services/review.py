@@ -30,7 +30,6 @@ from sqlalchemy.orm import sessionmaker
 
 from organizer.cluster import ClusterParams
 from organizer.cluster import PersonProfile
-from organizer.cluster import fuse_birth_year
 from organizer.cluster import fuse_gender
 from organizer.cluster import person_distances
 from organizer.cluster import prepare_items
@@ -39,6 +38,8 @@ from organizer.core.progress import CancelToken
 from organizer.db.models import DecisionKind
 from organizer.db.models import Person
 from organizer.db.models import UserDecision
+from organizer.services import birth_flags
+from organizer.services.birth_flags import spread as _spread
 from organizer.services.cluster_items import ClusterItems
 from organizer.services.cluster_items import load_items
 
@@ -112,11 +113,6 @@ class ReviewReport:
         return len(self.suggestions) + len(self.duplicates)
 
 
-def _spread(by) -> float:
-    """Half the width of a birth-year estimate's range, at least 2 years (the "± r" the reasons say)."""
-    return max(2.0, (by.high - by.low) / 2 if by.high is not None and by.low is not None else 2.0)
-
-
 def _name(names: dict[int, str | None], pid: int) -> str:
     return names.get(pid) or f"Person {pid}"
 
@@ -138,6 +134,7 @@ class ReviewService:
                 select(UserDecision.person_id, UserDecision.other_person_id)
                 .where(UserDecision.kind == DecisionKind.DIFFERENT)) if a is not None and b is not None}
             checked = set(s.scalars(select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.CHECKED)))
+            sides = birth_flags.face_sides(s, items)
         if not items.n:
             return ReviewReport((), (), ())
         space = items.to_identity_space(params)
@@ -146,7 +143,7 @@ class ReviewService:
         x = np.zeros((items.n, items.emb.shape[1]), dtype=np.float32)
         x[live] = prepare_items(items.emb[live], [str(items.groups[i]) for i in live], space)
         cancel.check()
-        ctx = _Context(items, x, space, names, current_year, margin)
+        ctx = _Context(items, x, space, names, current_year, margin, sides)
         suggestions = ctx.suggestions()
         cancel.check()
         duplicates = ctx.duplicates(different)
@@ -160,7 +157,7 @@ class _Context:
     """The library's items in clustering space, grouped by person, and the three computations."""
 
     def __init__(self, items: ClusterItems, x: np.ndarray, params: ClusterParams, names: dict[int, str | None],
-                 current_year: int | None, margin: float) -> None:
+                 current_year: int | None, margin: float, sides: np.ndarray) -> None:
         self.items, self.x, self.params, self.names = items, x, params, names
         self.t = float(params.threshold)
         self.limit = self.t * margin
@@ -172,7 +169,9 @@ class _Context:
         confirmed = {int(items.person[i]) for i in np.flatnonzero(items.user & (items.person >= 0))}
         self.small = {p for p, m in self.members.items()
                       if m.size <= SMALL_PERSON and p not in confirmed and not names.get(p)}
-        self.births = {p: fuse_birth_year(items.birth[m]) for p, m in self.members.items()}
+        # birth years by the robust fit, which flags (and leaves out) the faces that contradict them
+        self.fit = birth_flags.fit_persons(items, self.members, sides)
+        self.births = self.fit.estimates
         self.genders = {p: fuse_gender(items.p_male[m]) for p, m in self.members.items()}
 
     # -- "Is this Anna?"
@@ -348,7 +347,6 @@ class _Context:
             d = 2.0 - 2.0 * (x[m] @ centre).astype(np.float64)
             med = float(np.median(d))
             mad = float(np.median(np.abs(d - med))) or 1e-6
-            by = self.births[pid]
             name = _name(self.names, pid)
             for k, i in enumerate(m.tolist()):
                 if items.user[i] or any(f in checked for f in items.face_ids[i]):
@@ -358,30 +356,13 @@ class _Context:
                 if score > OUTLIER_MADS and d[k] - med > OUTLIER_MIN_GAP:
                     reasons.append(f"far from {name}'s other faces ({d[k]:.2f}; {name}'s faces are typically "
                                    f"{med:.2f} from their centre)")
-                reasons += self._date_reasons(i, by, name)
+                reasons += birth_flags.flag_reasons(self.fit, items, i, pid, name)
                 if reasons:
                     out.append(Outlier(face_id=int(items.face_ids[i][0]), person_id=pid,
                                        person_name=self.names.get(pid), distance=round(float(d[k]), 4),
                                        score=round(float(score), 2), reasons=tuple(reasons)))
         out.sort(key=lambda o: -o.score)
         return out
-
-    def _date_reasons(self, i: int, by, name: str) -> list[str]:
-        items = self.items
-        if by.year is None or by.n_faces < 3 or not np.isfinite(items.birth[i]):
-            return []
-        rng = _spread(by)
-        reasons = []
-        t = items.time[i]
-        if np.isfinite(t):
-            shot = 1970.0 + t / (365.2425 * 86400.0)
-            if shot < by.low - 1:
-                reasons.append(f"photo taken in {int(shot)}, before {name}'s birth year {round(by.year)} ± "
-                               f"{round(rng)}")
-        if abs(items.birth[i] - by.year) > max(8.0, 3 * rng):
-            reasons.append(f"looks {round(float(items.age[i]))} here, which means born about "
-                           f"{round(float(items.birth[i]))}; {name} was born {round(by.year)} ± {round(rng)}")
-        return reasons
 
 
 def report_to_json(r: ReviewReport) -> dict:
