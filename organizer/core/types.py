@@ -53,6 +53,9 @@ class FaceAttributes:
     #: the face at 64x64 pixels, and 1 (frontal) .. 0 (profile); None where not measured.
     sharpness: float | None = None
     frontal: float | None = None
+    #: The expression network's probabilities of its seven classes (float32, sums to 1; the classes are
+    #: ``organizer.vision.expression.LABELS``); None where not measured.
+    expression: NDArray[np.float32] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,6 +204,10 @@ class Face(Base):
     #: 64x64 pixels, and 1 (frontal) .. 0 (profile). For choosing a person's cover face.
     sharpness: Mapped[float | None] = mapped_column(Float)
     frontal: Mapped[float | None] = mapped_column(Float)
+    #: The face's expression (schema version 6; organizer.vision.expression): the most probable class ("happy")
+    #: and all seven probabilities as little-endian float32 bytes; NULL for faces analyzed without it.
+    expression: Mapped[str | None] = mapped_column(String(16))
+    expression_p: Mapped[bytes | None] = mapped_column(LargeBinary)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     assigned_by: Mapped[DecidedBy | None] = mapped_column(_enum(DecidedBy))
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -61,6 +61,8 @@ class FaceBox:
     name: str | None
     box: tuple[float, float, float, float]
     frame_s: float | None
+    #: The most probable expression ("happy"; organizer.vision.expression), None where not measured.
+    expression: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,7 @@ class BrowseService:
                 media.update({m.id: m for m in s.scalars(
                     select(Media).where(Media.id.in_(chunk), Media.status == MediaStatus.OK))})
                 for r in s.execute(select(Face.id, Face.media_id, Face.person_id, Face.frame_s, Face.x, Face.y,
-                                          Face.w, Face.h, Person.name)
+                                          Face.w, Face.h, Person.name, Face.expression)
                                    .outerjoin(Person, Person.id == Face.person_id)
                                    .where(Face.media_id.in_(chunk))):
                     others[r.media_id].append(r)
@@ -150,7 +152,7 @@ class BrowseService:
                 m = media.get(r.media_id)
                 if m is None:
                     continue
-                faces = tuple(FaceBox(o.id, o.person_id, o.name, (o.x, o.y, o.w, o.h), o.frame_s)
+                faces = tuple(FaceBox(o.id, o.person_id, o.name, (o.x, o.y, o.w, o.h), o.frame_s, o.expression)
                               for o in others[r.media_id] if o.frame_s == r.frame_s)
                 out.append(PhotoOfPerson(m.id, m.path, str(m.kind), m.taken_at, m.width, m.height, r.id,
                                          (r.x, r.y, r.w, r.h), r.frame_s, faces,
@@ -166,9 +168,10 @@ class BrowseService:
     def media_faces(self, media_id: int) -> list[FaceBox]:
         """All faces of one file (every frame of a video)."""
         with self._sessions() as s:
-            rows = s.execute(select(Face.id, Face.person_id, Face.frame_s, Face.x, Face.y, Face.w, Face.h, Person.name)
+            rows = s.execute(select(Face.id, Face.person_id, Face.frame_s, Face.x, Face.y, Face.w, Face.h, Person.name,
+                                    Face.expression)
                              .outerjoin(Person, Person.id == Face.person_id).where(Face.media_id == media_id))
-            return [FaceBox(r.id, r.person_id, r.name, (r.x, r.y, r.w, r.h), r.frame_s) for r in rows]
+            return [FaceBox(r.id, r.person_id, r.name, (r.x, r.y, r.w, r.h), r.frame_s, r.expression) for r in rows]
 
     def remove_folder(self, folder_id: int) -> None:
         """Forget a library folder and everything indexed under it (the files themselves are not touched)."""

@@ -34,6 +34,7 @@ from organizer.db.models import MediaStatus
 from organizer.db.models import UserDecision
 from organizer.media import dates
 from organizer.vision import engine as vision_engine
+from organizer.vision.expression import happiness
 
 #: Dimension of dlib's ResNet embedding (used for a library that has none yet).
 DLIB_DIM = 128
@@ -153,7 +154,7 @@ def load_items(s: Session, dlib_model: str | None = None) -> ClusterItems:
     rows = s.execute(
         select(Face.id, Face.media_id, Face.frame_s, Face.track_id, Face.embedding, Face.age, Face.p_male,
                Face.person_id, Face.assigned_by, Media.taken_at, Media.date_source, FaceEmbedding.vector.label("dlib"),
-               Face.w, Face.h, Face.score, Face.sharpness, Face.frontal)
+               Face.w, Face.h, Face.score, Face.sharpness, Face.frontal, Face.expression_p)
         .join(Media, Media.id == Face.media_id)
         .outerjoin(FaceEmbedding, (FaceEmbedding.face_id == Face.id) & (FaceEmbedding.model == dlib_model))
         .where(Media.status == MediaStatus.OK)
@@ -166,7 +167,8 @@ def load_items(s: Session, dlib_model: str | None = None) -> ClusterItems:
     # every face's picture quality at once (per face in the loop below it cost seconds at 100 000 faces)
     quality = face_quality([min(r.w, r.h) for r in rows], [r.score for r in rows],
                            [nan if r.sharpness is None else r.sharpness for r in rows],
-                           [nan if r.frontal is None else r.frontal for r in rows]).tolist()
+                           [nan if r.frontal is None else r.frontal for r in rows],
+                           [happiness(r.expression_p) for r in rows]).tolist()
     for r, q in zip(rows, quality, strict=True):
         if r.track_id is not None:
             tracks[r.track_id].append((r, q))

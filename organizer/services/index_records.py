@@ -36,6 +36,7 @@ from organizer.db.models import UserDecision
 from organizer.db.models import VideoTrack
 from organizer.media import dates
 from organizer.media.decode import DecodedImage
+from organizer.vision.expression import label_of
 
 #: A new face continues an old face row of the same file and frame when their boxes overlap at least this much.
 SAME_FACE_IOU = 0.5
@@ -241,3 +242,6 @@ def _fill_face(row: FaceRow, fr: FaceRecord, track_id: int | None, analysis: Ana
     row.age_probs = np.asarray(a.age_probs, dtype="<f2").tobytes()
     row.thumbnail = fr.thumbnail
     row.sharpness, row.frontal = a.sharpness, a.frontal
+    e = a.expression
+    row.expression = None if e is None else label_of(e)
+    row.expression_p = None if e is None else np.asarray(e, dtype="<f4").tobytes()

@@ -26,6 +26,7 @@ from organizer.media.decode import probe
 from organizer.media.decode import read_bytes
 from organizer.vision.dlib_resnet import DlibResnetNetwork
 from organizer.vision.dlib_resnet import DlibResnetSettings
+from organizer.vision.expression import ExpressionNetwork
 from organizer.vision.faceres import EmbedderSettings
 from organizer.vision.faceres import FaceresNetwork
 from organizer.vision.models import ModelStore
@@ -83,6 +84,8 @@ class FaceAnalyzer:
         self.detector = MtcnnDetector(self.store, self.settings.detector)
         self.network = FaceresNetwork(self.store, self.settings.embedder)
         self.identity = DlibResnetNetwork(self.store, self.settings.identity)
+        # not in AnalyzerSettings: the expression is outside the analysis id (vision/models.py, ALL_MODELS)
+        self.expression = ExpressionNetwork(self.store)
 
     def load(self, path: str | bytes | os.PathLike[str]) -> DecodedImage:
         """Read and decode a file at the resolution the analysis needs."""
@@ -116,11 +119,13 @@ class FaceAnalyzer:
                 for b, a in zip(boxes, attrs, strict=True)]
 
     def _describe(self, image: DecodedImage, dets: Sequence[Detection]) -> list[FaceAttributes]:
-        """Both networks and the picture quality on detections in decoded pixels."""
+        """The networks and the picture quality on detections in decoded pixels."""
         attrs = self.network.analyze(image.pixels, [d.box for d in dets])
         second = self.identity.embed(image.pixels, dets)
+        expressions = self.expression.analyze(image.pixels, [d.box for d in dets])
         return [dataclasses.replace(a, dlib_embedding=second.embeddings[i] if second.usable[i] else None,
-                                    sharpness=sharpness(image.pixels, d), frontal=frontality(d))
+                                    sharpness=sharpness(image.pixels, d), frontal=frontality(d),
+                                    expression=expressions[i])
                 for i, (a, d) in enumerate(zip(attrs, dets, strict=True))]
 
     def analyze_file(self, path: str | bytes | os.PathLike[str]) -> ImageFaces:

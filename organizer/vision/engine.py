@@ -10,6 +10,7 @@
 * ``analysis_id`` covers everything that shapes a stored result: every model file (detector, both networks),
   the age calibration, the gender threshold, the crop and detector settings. Indexing re-analyzes every file
   whose ``analysis_id`` differs, so replacing any model or calibration leaves no stale age or gender behind.
+  The expression network is left out (``models.ANALYSIS_MODELS``): a face analyzed before it has no expression.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def dlib_model_id(settings: AnalyzerSettings) -> str:
     return f"dlib:{_digest([models.FACEAPI_RECOGNITION.sha256, d.padding, d.flip])}"
 
 
-def analysis_id(settings: AnalyzerSettings, specs: tuple[models.ModelSpec, ...] = models.ALL_MODELS) -> str:
+def analysis_id(settings: AnalyzerSettings, specs: tuple[models.ModelSpec, ...] = models.ANALYSIS_MODELS) -> str:
     """An id of every model file and every setting and calibration that shapes a stored result."""
     described = {k: v for k, v in dataclasses.asdict(settings).items()}
     for part in ("embedder", "identity"):

@@ -50,8 +50,18 @@ MTCNN_RNET = ModelSpec(
 MTCNN_ONET = ModelSpec(
     "mtcnn_onet", "mtcnn_onet.onnx", "5f198ce03bd5400f0f6d5be00af990393b680cbbe32e762b18629a4a8893bca1"
 )
+#: face-api.js's expression network: seven expression probabilities per face (vision/expression.py).
+FACEAPI_EXPRESSION = ModelSpec(
+    "faceapi_expression", "faceapi_expression.onnx",
+    "e2a53f17d3e3d04236a518519349eaaed3faa9a275279777c51a5d9af0da69cd",
+)
 
-ALL_MODELS = (FACERES, FACERES_DEEP, FACEAPI_RECOGNITION, MTCNN_PNET, MTCNN_RNET, MTCNN_ONET)
+#: The models whose files make the analysis id (vision/engine.py): replacing one re-analyzes every file.
+ANALYSIS_MODELS = (FACERES, FACERES_DEEP, FACEAPI_RECOGNITION, MTCNN_PNET, MTCNN_RNET, MTCNN_ONET)
+#: Every model file (verified at start-up, bundled). The expression network is left out of the analysis id: it
+#: came after libraries were indexed, and a face analyzed before it shows no expression until its file is
+#: re-analyzed, rather than every library re-analyzing every file for it.
+ALL_MODELS = (*ANALYSIS_MODELS, FACEAPI_EXPRESSION)
 
 
 def default_models_dir() -> Path:

@@ -25,6 +25,7 @@ from organizer.db.migrations import v002_person_summary_index
 from organizer.db.migrations import v003_library_settings
 from organizer.db.migrations import v004_error_detail
 from organizer.db.migrations import v005_face_embedding
+from organizer.db.migrations import v006_face_expression
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(v003_library_settings.VERSION, "library settings", v003_library_settings.upgrade),
     Migration(v004_error_detail.VERSION, "error detail", v004_error_detail.upgrade),
     Migration(v005_face_embedding.VERSION, "face embeddings of further networks", v005_face_embedding.upgrade),
+    Migration(v006_face_expression.VERSION, "face expression", v006_face_expression.upgrade),
 )
 
 #: The schema version this code writes.

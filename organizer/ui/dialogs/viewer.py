@@ -66,7 +66,9 @@ open_url: Callable = QDesktopServices.openUrl
 
 
 def face_label(f: FaceBox) -> str:
-    return f.name or (f"Person {f.person_id}" if f.person_id is not None else "unsorted")
+    """The name written under a face box, and its expression where it has one ("Anna · happy")."""
+    name = f.name or (f"Person {f.person_id}" if f.person_id is not None else "unsorted")
+    return f"{name} · {f.expression}" if f.expression else name
 
 
 def render_with_faces(img: QImage, faces: list[FaceBox], highlight: int | None,
