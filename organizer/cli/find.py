@@ -19,6 +19,7 @@ import sys
 from organizer.cli.options import add_db_argument
 from organizer.cli.options import existing_library
 from organizer.cli.options import open_for_reading
+from organizer.cli.options import resolve
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -49,26 +50,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--faces", type=_range, metavar="MIN-MAX", help="number of faces on the photo, e.g. 2-4")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=run)
-
-
-def resolve(names: list[str], persons: list) -> tuple[list[int], str | None]:
-    """Person ids for names or ids (names case-insensitive); or an error in plain words."""
-    by_id = {p.id: p for p in persons}
-    out = []
-    for n in names:
-        if n.isdigit() and int(n) in by_id:
-            out.append(int(n))
-            continue
-        same = [p for p in persons if (p.name or "").casefold() == n.casefold()]
-        if len(same) == 1:
-            out.append(same[0].id)
-            continue
-        if len(same) > 1:
-            return [], f"several persons are called {n!r} (ids {', '.join(str(p.id) for p in same)}): give an id"
-        near = sorted(p.name for p in persons if p.name and n.casefold() in p.name.casefold())
-        hint = f"; did you mean {', '.join(repr(x) for x in near[:5])}?" if near else ""
-        return [], f"no person called {n!r}{hint}"
-    return out, None
 
 
 def run(args: argparse.Namespace) -> int:

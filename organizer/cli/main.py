@@ -12,6 +12,7 @@ from organizer import __version__
 from organizer import log as logsetup
 from organizer.cli import analyze
 from organizer.cli import desktop
+from organizer.cli import export_photos
 from organizer.cli import export_xmp
 from organizer.cli import find
 from organizer.cli import index
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_parser(sub)
     find.add_parser(sub)
     export_xmp.add_parser(sub)
+    export_photos.add_parser(sub)
     desktop.add_parser(sub)
     return parser
 

@@ -78,3 +78,23 @@ def run_settings(sessions: Any, args: argparse.Namespace) -> Any:
     if args.save:
         service.save(settings)
     return settings
+
+
+def resolve(names: list[str], persons: list) -> tuple[list[int], str | None]:
+    """Person ids for names or ids (names case-insensitive); or an error in plain words."""
+    by_id = {p.id: p for p in persons}
+    out = []
+    for n in names:
+        if n.isdigit() and int(n) in by_id:
+            out.append(int(n))
+            continue
+        same = [p for p in persons if (p.name or "").casefold() == n.casefold()]
+        if len(same) == 1:
+            out.append(same[0].id)
+            continue
+        if len(same) > 1:
+            return [], f"several persons are called {n!r} (ids {', '.join(str(p.id) for p in same)}): give an id"
+        near = sorted(p.name for p in persons if p.name and n.casefold() in p.name.casefold())
+        hint = f"; did you mean {', '.join(repr(x) for x in near[:5])}?" if near else ""
+        return [], f"no person called {n!r}{hint}"
+    return out, None

@@ -17,6 +17,7 @@ from organizer.services.drawn_faces import DrawnFaces
 from organizer.services.index_service import IndexService
 from organizer.services.person_edits import PersonEdits
 from organizer.services.person_queries import PersonQueries
+from organizer.services.photo_export import PhotoExport
 from organizer.services.photo_search import PhotoSearch
 from organizer.services.review import ReviewService
 from organizer.services.settings_service import SettingsService
@@ -53,6 +54,8 @@ class AppContext:
     drawn: DrawnFaces | None = None
     #: Photos by the persons on them (Photos → Find Photos…); None: built from ``browse``'s library.
     search: PhotoSearch | None = None
+    #: Which photos show the persons, to export them (File → Export Photos…); None: that action is disabled.
+    photo_export: PhotoExport | None = None
     #: The library's files by date (the Timeline tab); None: no timeline tab.
     timeline: Timeline | None = None
 
@@ -62,7 +65,7 @@ class AppContext:
         return cls(clustering=ClusteringService(sessions), edits=PersonEdits(sessions),
                    persons=PersonQueries(sessions), browse=BrowseService(sessions),
                    library_settings=SettingsService(sessions), review=ReviewService(sessions),
-                   search=PhotoSearch(sessions), timeline=Timeline(sessions),
+                   search=PhotoSearch(sessions), photo_export=PhotoExport(sessions), timeline=Timeline(sessions),
                    make_indexer=make_indexer, settings=settings,
                    library_path=_library_file(sessions),
                    drawn=DrawnFaces(sessions, engine) if engine is not None else None)

@@ -32,6 +32,7 @@ from organizer.ui.dialogs.settings import SettingsDialog
 from organizer.ui.edit_actions import EditActions
 from organizer.ui.edit_actions import add_action
 from organizer.ui.edit_actions import key_bindings
+from organizer.ui.export import ExportPhotos
 from organizer.ui.find import FindPhotos
 from organizer.ui.folder_input import FolderInput
 from organizer.ui.indexing import IndexingController
@@ -161,6 +162,9 @@ class MainWindow(FolderInput, QMainWindow):
         self.add_folder_action = add_action(self, m, "&Add Folder…", self.add_folder_dialog,
                                             QKeySequence.StandardKey.Open)
         add_action(self, m, "&Rescan Library", self.rescan_all, QKeySequence.StandardKey.Refresh)
+        m.addSeparator()
+        self.export_photos = ExportPhotos(self)
+        self.export_photos.add_action(m)
         m.addSeparator()
         # Preferences and Quit have no standard key on some platforms (X11 has none for Preferences).
         add_action(self, m, "&Settings…", self.open_settings,

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QLineEdit
 from PySide6.QtWidgets import QListView
+from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QSpinBox
 from PySide6.QtWidgets import QToolButton
 from PySide6.QtWidgets import QVBoxLayout
@@ -118,6 +119,9 @@ class FindDialog(QDialog):
         options.setColumnStretch(5, 1)
 
         self.count_label = QLabel("Type the name of a person")
+        self.export_button = QPushButton("&Export…", enabled=False)
+        self.export_button.setToolTip("Copy or link the photos found into a folder")
+        self.export_button.clicked.connect(self.export_results)
         self.model = FoundPhotosModel(window.browse, window.pools, parent=self)
         self.view = QListView()
         self.view.setAccessibleName("found photos")
@@ -141,7 +145,10 @@ class FindDialog(QDialog):
         lay.addLayout(self.chips)
         lay.addWidget(self.hint)
         lay.addLayout(options)
-        lay.addWidget(self.count_label)
+        results = QHBoxLayout()
+        results.addWidget(self.count_label, 1)
+        results.addWidget(self.export_button)
+        lay.addLayout(results)
         lay.addWidget(self.view, 1)
         self.resize(980, 680)
 
@@ -293,6 +300,7 @@ class FindDialog(QDialog):
         self.model.set_results([r for _h, r in results],
                                [", ".join(name_of(p) for p in h.person_ids) for h in self.hits])
         self.count_label.setText(photos_text(len(results)))
+        self.export_button.setEnabled(bool(results))
         if results and not self.view.currentIndex().isValid():
             self.view.setCurrentIndex(self.model.index(0, 0))
         self.searched.emit()
@@ -300,6 +308,12 @@ class FindDialog(QDialog):
     def _failed(self, generation: int, e: BaseException) -> None:
         if generation == self._generation:
             self.count_label.setText(f"The search failed: {e}")
+
+    def export_results(self) -> None:
+        """The results into a folder (File → Export Photos… with these photos)."""
+        if self.hits:
+            name_of = self._window.person_model.name_of
+            self._window.export_photos.open_results([name_of(p) for p in self.person_ids], self.hits, self)
 
     # -- the viewer
 
