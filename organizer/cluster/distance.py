@@ -34,9 +34,13 @@ def stored_mean_embedding() -> NDArray[np.float32] | None:
 
 
 def l2_normalise(x: NDArray[np.floating]) -> NDArray[np.float32]:
+    """The rows of ``x`` scaled to unit length, as a new float32 array (a zero row stays zero).
+
+    The norms by ``einsum``: ``np.linalg.norm`` squares the whole matrix into a temporary first, which at
+    100 000 × 1 152 costs more than the division itself."""
     x = np.asarray(x, dtype=np.float32)
-    out: NDArray[np.float32] = (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(
-        np.float32, copy=False)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x, dtype=np.float32))
+    out: NDArray[np.float32] = np.divide(x, np.maximum(norms, 1e-12)[:, None], dtype=np.float32)
     return out
 
 

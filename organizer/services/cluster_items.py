@@ -14,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections import namedtuple
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from organizer.cluster import ClusterInput
@@ -68,28 +68,39 @@ class ClusterItems:
         self.removed_l: list[bool] = []
         self.cannot: list[tuple[int, int]] = []  # (item, person id)
 
-    def finish(self) -> None:
-        self.n = len(self.face_ids)
+    def finish(self, block: _Block | None = None) -> None:
+        """Lists -> arrays; ``block``: single-face items read at once (:func:`load_items`), put before the listed
+        ones (the video tracks)."""
+        b = block or _Block.empty(self.emb_rows[0].shape[0] if self.emb_rows else 1024,
+                                  next((d.shape[0] for d in self.dlib_rows if d is not None), DLIB_DIM))
+        self.n = b.n + len(self.face_ids)
+        self.face_ids = [[int(f)] for f in b.face_id.tolist()] + self.face_ids
+        self.groups = list(zip(b.media_id.tolist(), b.frame_s_obj, strict=True)) + self.groups
+        listed = np.stack(self.emb_rows).astype(np.float32) if self.emb_rows else np.zeros((0, b.emb.shape[1]),
+                                                                                           np.float32)
         #: faceres' embeddings as stored; :meth:`to_identity_space` replaces them by the fused ones.
-        self.emb = np.stack(self.emb_rows).astype(np.float32) if self.n else np.zeros((0, 1024), np.float32)
-        self.has_dlib = np.array([d is not None for d in self.dlib_rows], dtype=bool)
-        dims = {d.shape[0] for d in self.dlib_rows if d is not None}
-        dim = dims.pop() if len(dims) == 1 else DLIB_DIM
-        self.dlib = np.zeros((self.n, dim), np.float32)
+        self.emb = np.concatenate([b.emb, listed]) if len(listed) else b.emb
+        dim = b.dlib.shape[1]
+        dlib = np.zeros((len(self.dlib_rows), dim), np.float32)
+        has = np.zeros(len(self.dlib_rows), dtype=bool)
         for i, d in enumerate(self.dlib_rows):
-            if d is not None and d.shape[0] == dim:
-                self.dlib[i] = d
-            elif d is not None:  # another dimension than the rest: not comparable, judged on faceres alone
-                self.has_dlib[i] = False
-        self.age = np.array(self.age_l, dtype=np.float64)
-        self.cover_face = np.array(self.cover_face_l, dtype=np.int64)
-        self.quality = np.array(self.quality_l, dtype=np.float64)
-        self.birth = np.array(self.birth_l, dtype=np.float64)
-        self.time = np.array(self.time_l, dtype=np.float64)
-        self.p_male = np.array(self.pm_l, dtype=np.float64)
-        self.person = np.array(self.person_l, dtype=np.int64)
-        self.user = np.array(self.user_l, dtype=bool)
-        self.removed = np.array(self.removed_l, dtype=bool)
+            if d is not None and d.shape[0] == dim:  # another dimension than the rest: not comparable,
+                dlib[i], has[i] = d, True            # judged on faceres alone
+        self.dlib = np.concatenate([b.dlib, dlib]) if len(dlib) else b.dlib
+        self.has_dlib = np.concatenate([b.has_dlib, has])
+
+        def arr(head: np.ndarray, tail: list, dtype) -> np.ndarray:
+            return np.concatenate([head.astype(dtype, copy=False), np.array(tail, dtype=dtype)])
+
+        self.age = arr(b.age, self.age_l, np.float64)
+        self.cover_face = arr(b.face_id, self.cover_face_l, np.int64)
+        self.quality = arr(b.quality, self.quality_l, np.float64)
+        self.birth = arr(b.birth, self.birth_l, np.float64)
+        self.time = arr(b.time, self.time_l, np.float64)
+        self.p_male = arr(b.p_male, self.pm_l, np.float64)
+        self.person = arr(b.person, self.person_l, np.int64)
+        self.user = arr(b.user, self.user_l, bool)
+        self.removed = arr(b.removed, self.removed_l, bool)
 
     def to_identity_space(self, params: ClusterParams) -> ClusterParams:
         """Replace the stored embeddings by the fused identity embeddings; returns the parameters to cluster
@@ -124,74 +135,84 @@ class ClusterItems:
                             p_male=self.p_male[idx], cannot_link=cannot, excluded=excluded, fixed_person=fixed)
 
     def write_algorithm(self, s: Session, new_person: np.ndarray) -> None:
-        """Store the clustering's assignment for every face the user did not decide."""
-        now = dt.datetime.now()
-        by_person: dict[int, list[int]] = defaultdict(list)
-        for i in range(self.n):
-            if self.user[i] or self.removed[i]:
-                continue
-            if int(new_person[i]) != int(self.person[i]):
-                by_person[int(new_person[i])].extend(self.face_ids[i])
-        for pid, fids in by_person.items():
-            for k in range(0, len(fids), 500):
-                chunk = fids[k:k + 500]
-                # A face the user decided after the faces were read keeps the user's decision.
-                where = Face.id.in_(chunk) & (Face.assigned_by.is_(None) | (Face.assigned_by == DecidedBy.ALGORITHM))
-                if pid < 0:
-                    s.execute(update(Face).where(where).values(person_id=None, assigned_by=None, assigned_at=None))
-                else:
-                    s.execute(update(Face).where(where).values(person_id=pid, assigned_by=DecidedBy.ALGORITHM,
-                                                               assigned_at=now))
+        """Store the clustering's assignment for every face the user did not decide.
+
+        One prepared UPDATE run for every changed face (``executemany``): one statement per person cost 2.5 s when
+        an incremental run touched 2 700 persons."""
+        now = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores a DateTime
+        changed = np.flatnonzero(~self.user & ~self.removed & (np.asarray(new_person) != self.person))
+        rows = []
+        for i in changed.tolist():
+            pid = int(new_person[i])
+            rows += [(None, None, None, f) if pid < 0 else (pid, DecidedBy.ALGORITHM.value, now, f)
+                     for f in self.face_ids[i]]
+        if rows:
+            # A face the user decided after the faces were read keeps the user's decision.
+            s.connection().exec_driver_sql(_ASSIGN, rows)
 
 
-def load_items(s: Session, dlib_model: str | None = None) -> ClusterItems:
-    """Every face of the library's readable files as items; ``dlib_model``: the second identity network's
-    space to read (default: the one today's engine writes), faces without it have none."""
+_ASSIGN = (f"UPDATE {Face.__tablename__} SET person_id = ?, assigned_by = ?, assigned_at = ? "
+           f"WHERE id = ? AND (assigned_by IS NULL OR assigned_by = '{DecidedBy.ALGORITHM.value}')")
+
+
+_Row = namedtuple("_Row", "id media_id frame_s track_id embedding age p_male person_id assigned_by taken_at "
+                          "date_source dlib w h score sharpness frontal expression_p")
+
+
+def _items_sql(person: bool) -> str:
+    return ("SELECT f.id, f.media_id, f.frame_s, f.track_id, f.embedding, f.age, f.p_male, f.person_id, f.assigned_by, "
+            "m.taken_at, m.date_source, e.vector, f.w, f.h, f.score, f.sharpness, f.frontal, f.expression_p "
+            f"FROM {Face.__tablename__} f JOIN {Media.__tablename__} m ON m.id = f.media_id "
+            f"LEFT JOIN {FaceEmbedding.__tablename__} e ON e.face_id = f.id AND e.model = ? "
+            "WHERE m.status = ?" + (" AND f.person_id = ?" if person else "") + " ORDER BY f.id")
+
+
+def load_items(s: Session, dlib_model: str | None = None, person_id: int | None = None) -> ClusterItems:
+    """Every face of the library's readable files as items (``person_id``: only that person's); ``dlib_model``:
+    the second identity network's space to read (default: the one today's engine writes), faces without it have
+    none.
+
+    The rows come from the driver's own cursor and the single-face items are built as whole arrays: SQLAlchemy's
+    result rows and one Python call per face cost 8 s at 100 000 faces, the query itself 0.4 s.
+    """
     dlib_model = dlib_model or vision_engine.current_dlib_model()
     removed = set(s.scalars(select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)))
     cannot_rows = s.execute(select(UserDecision.face_id, UserDecision.person_id)
                             .where(UserDecision.kind == DecisionKind.CANNOT_LINK)).all()
-    rows = s.execute(
-        select(Face.id, Face.media_id, Face.frame_s, Face.track_id, Face.embedding, Face.age, Face.p_male,
-               Face.person_id, Face.assigned_by, Media.taken_at, Media.date_source, FaceEmbedding.vector.label("dlib"),
-               Face.w, Face.h, Face.score, Face.sharpness, Face.frontal, Face.expression_p)
-        .join(Media, Media.id == Face.media_id)
-        .outerjoin(FaceEmbedding, (FaceEmbedding.face_id == Face.id) & (FaceEmbedding.model == dlib_model))
-        .where(Media.status == MediaStatus.OK)
-        .order_by(Face.id)
-    ).all()
+    raw = s.connection().connection.driver_connection
+    assert raw is not None
+    args: tuple = (dlib_model, MediaStatus.OK.value) + ((person_id,) if person_id is not None else ())
+    rows = raw.execute(_items_sql(person_id is not None), args).fetchall()
+    single = [r for r in rows if r[3] is None]
+    in_tracks = [_Row(*r)._replace(taken_at=r[9] and dt.datetime.fromisoformat(r[9])) for r in rows if r[3] is not None]
     items = ClusterItems()
-    item_of_face: dict[int, int] = {}
+    block = _Block.of(single, removed)
     tracks: dict[int, list] = defaultdict(list)
+    for r in in_tracks:
+        tracks[r.track_id].append(r)
     nan = np.nan
-    # every face's picture quality at once (per face in the loop below it cost seconds at 100 000 faces)
-    quality = face_quality([min(r.w, r.h) for r in rows], [r.score for r in rows],
-                           [nan if r.sharpness is None else r.sharpness for r in rows],
-                           [nan if r.frontal is None else r.frontal for r in rows],
-                           [happiness(r.expression_p) for r in rows]).tolist()
-    for r, q in zip(rows, quality, strict=True):
-        if r.track_id is not None:
-            tracks[r.track_id].append((r, q))
-            continue
-        _add_item(items, [r], [q], group=(r.media_id, r.frame_s), removed=r.id in removed)
-        item_of_face[r.id] = len(items.face_ids) - 1
-    for pairs in tracks.values():
+    item_of_face = {int(f): k for k, f in enumerate(block.face_id.tolist())}
+    for members in tracks.values():
         # A track is one person seen in one clip: one item with the normalised mean embedding; tracks of the
         # same clip are different persons (the clip's faces were clustered within the clip at indexing).
-        members = [r for r, _q in pairs]
-        _add_item(items, members, [q for _r, q in pairs], group=(members[0].media_id, "clip"),
+        quality = face_quality([min(r.w, r.h) for r in members], [r.score for r in members],
+                               [nan if r.sharpness is None else r.sharpness for r in members],
+                               [nan if r.frontal is None else r.frontal for r in members],
+                               [happiness(r.expression_p) for r in members]).tolist()
+        _add_item(items, members, quality, group=(members[0].media_id, "clip"),
                   removed=all(m.id in removed for m in members))
         for m in members:
-            item_of_face[m.id] = len(items.face_ids) - 1
+            item_of_face[m.id] = block.n + len(items.face_ids) - 1
     for fid, pid in cannot_rows:
         if fid in item_of_face and pid is not None:
             items.cannot.append((item_of_face[fid], pid))
+    items.finish(block)
     # "Different people": every item of one person is not the other person, both ways
     different = s.execute(select(UserDecision.person_id, UserDecision.other_person_id)
                           .where(UserDecision.kind == DecisionKind.DIFFERENT)).all()
     if different:
         of_person: dict[int, list[int]] = defaultdict(list)
-        for i, pid in enumerate(items.person_l):
+        for i, pid in enumerate(items.person.tolist()):
             if pid >= 0:
                 of_person[pid].append(i)
         for a, b in different:
@@ -199,8 +220,100 @@ def load_items(s: Session, dlib_model: str | None = None) -> ClusterItems:
                 continue
             items.cannot += [(i, int(b)) for i in of_person.get(int(a), [])]
             items.cannot += [(i, int(a)) for i in of_person.get(int(b), [])]
-    items.finish()
     return items
+
+
+@dataclasses.dataclass
+class _Block:
+    """Single-face items (photo faces, not video tracks) as arrays, in the order of their rows."""
+
+    face_id: np.ndarray
+    media_id: np.ndarray
+    frame_s_obj: list  # the photo group's second part, as stored (None for photos)
+    emb: np.ndarray
+    dlib: np.ndarray
+    has_dlib: np.ndarray
+    age: np.ndarray
+    quality: np.ndarray
+    birth: np.ndarray
+    time: np.ndarray
+    p_male: np.ndarray
+    person: np.ndarray
+    user: np.ndarray
+    removed: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.face_id.size)
+
+    @classmethod
+    def empty(cls, dim: int, dlib_dim: int) -> _Block:
+        z = np.zeros(0)
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), [], np.zeros((0, dim), np.float32),
+                   np.zeros((0, dlib_dim), np.float32), np.zeros(0, bool), z, z, z, z, z, np.zeros(0, np.int64),
+                   np.zeros(0, bool), np.zeros(0, bool))
+
+    @classmethod
+    def of(cls, rows: list[tuple], removed: set[int]) -> _Block:
+        n = len(rows)
+        if not n:
+            return cls.empty(1024, DLIB_DIM)
+        (fid, media, frame, _track, emb, age, pm, person, by, taken, source, dlib, w, h, score, sharp, front,
+         expr) = (list(c) for c in zip(*rows, strict=True))
+        f = _unit_rows(_stack_blobs(emb))
+        d_dims = {len(v) for v in dlib if v is not None}
+        d_dim = d_dims.pop() // 4 if len(d_dims) == 1 else DLIB_DIM
+        has = np.array([v is not None and len(v) == 4 * d_dim for v in dlib], dtype=bool)
+        d = np.zeros((n, d_dim), np.float32)
+        if has.any():
+            d[has] = _unit_rows(_stack_blobs([v for v, ok in zip(dlib, has, strict=True) if ok]))
+        ages = _floats(age)
+        ts = _timestamps(taken)
+        src = np.array([str(v) if v is not None else "" for v in source])
+        trusted = np.isin(src, list(dates.TRUSTED_SOURCES)) & np.isfinite(ts)
+        dated = np.isin(src, list(dates.DAY_SOURCES)) & np.isfinite(ts)
+        birth = np.where(trusted & np.isfinite(ages), fractional_years(ts) - ages, np.nan)
+        user = np.array([b == DecidedBy.USER.value for b in by], dtype=bool) & np.array([p is not None for p in person])
+        return cls(
+            face_id=np.array(fid, np.int64), media_id=np.array(media, np.int64), frame_s_obj=frame, emb=f, dlib=d,
+            has_dlib=has, age=ages,
+            quality=face_quality(np.minimum(_floats(w), _floats(h)), _floats(score), _floats(sharp), _floats(front),
+                                 [happiness(v) for v in expr]),
+            birth=birth, time=np.where(dated, ts, np.nan), p_male=_floats(pm),
+            person=np.array([-1 if p is None else p for p in person], np.int64), user=user,
+            removed=np.array([i in removed for i in fid], dtype=bool))
+
+
+def _floats(values: list) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _stack_blobs(blobs: list[bytes]) -> np.ndarray:
+    """Little-endian float32 blobs of one length as the rows of a read-only matrix (no per-row arrays)."""
+    return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), -1)
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    """The rows of ``x`` L2-normalised, as a new float32 matrix (the one copy of 100 000 embeddings)."""
+    return np.divide(x, np.maximum(np.sqrt(np.einsum("ij,ij->i", x, x)), 1e-12)[:, None], dtype=np.float32)
+
+
+def _timestamps(taken: list) -> np.ndarray:
+    """Stored times (SQLite's text) as Unix seconds, read as UTC as :func:`timestamp` does; NaN where none."""
+    t = np.array([v if v else "NaT" for v in taken], dtype="datetime64[us]")
+    return np.where(np.isnat(t), np.nan, t.astype("datetime64[us]").astype(np.int64) / 1e6)
+
+
+def fractional_years(ts: np.ndarray) -> np.ndarray:
+    """Unix times (seconds, UTC; NaN allowed) as fractional years, as :func:`organizer.cluster.attributes.
+    fractional_year` computes one."""
+    ok = np.isfinite(ts)
+    t = np.where(ok, ts, 0).astype("int64").astype("datetime64[s]")
+    year = t.astype("datetime64[Y]")
+    start = year.astype("datetime64[s]").astype(np.int64)
+    end = (year + 1).astype("datetime64[s]").astype(np.int64)
+    frac = 1970 + year.astype(np.int64) + (np.where(ok, ts, 0) - start) / (end - start)
+    return np.where(ok, frac, np.nan)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
