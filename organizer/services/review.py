@@ -338,31 +338,38 @@ class _Context:
     # -- faces that may not belong
 
     def outliers(self, checked: set[int]) -> list[Outlier]:
-        items, x = self.items, self.x
+        items = self.items
         out: list[Outlier] = []
         for pid, m in self.members.items():
             if m.size < 3:
                 continue
-            centre = l2_normalise(x[m].sum(axis=0, keepdims=True))[0]
-            d = 2.0 - 2.0 * (x[m] @ centre).astype(np.float64)
-            med = float(np.median(d))
-            mad = float(np.median(np.abs(d - med))) or 1e-6
-            name = _name(self.names, pid)
+            d, score, why = person_doubts(items, self.x, m, pid, _name(self.names, pid), self.fit)
             for k, i in enumerate(m.tolist()):
-                if items.user[i] or any(f in checked for f in items.face_ids[i]):
-                    continue
-                reasons = []
-                score = (d[k] - med) / mad
-                if score > OUTLIER_MADS and d[k] - med > OUTLIER_MIN_GAP:
-                    reasons.append(f"far from {name}'s other faces ({d[k]:.2f}; {name}'s faces are typically "
-                                   f"{med:.2f} from their centre)")
-                reasons += birth_flags.flag_reasons(self.fit, items, i, pid, name)
-                if reasons:
+                if why[k] and not items.user[i] and not any(f in checked for f in items.face_ids[i]):
                     out.append(Outlier(face_id=int(items.face_ids[i][0]), person_id=pid,
                                        person_name=self.names.get(pid), distance=round(float(d[k]), 4),
-                                       score=round(float(score), 2), reasons=tuple(reasons)))
+                                       score=round(float(score[k]), 2), reasons=tuple(why[k])))
         out.sort(key=lambda o: -o.score)
         return out
+
+
+def person_doubts(items: ClusterItems, x: np.ndarray, m: np.ndarray, pid: int, name: str,
+                  births: birth_flags.PersonBirths) -> tuple[np.ndarray, np.ndarray, list[list[str]]]:
+    """Per item of person ``pid`` (``m``: its items, at least 3; ``x``: clustering space): its distance from the
+    person's centre, how unusual that is (MADs above the median) and why it may not belong, in words (empty: it
+    does). The review's outliers and the person page's check (:mod:`organizer.services.person_check`) use it."""
+    centre = l2_normalise(x[m].sum(axis=0, keepdims=True))[0]
+    d = 2.0 - 2.0 * (x[m] @ centre).astype(np.float64)
+    med = float(np.median(d))
+    score = (d - med) / (float(np.median(np.abs(d - med))) or 1e-6)
+    why = []
+    for k, i in enumerate(m.tolist()):
+        reasons = []
+        if score[k] > OUTLIER_MADS and d[k] - med > OUTLIER_MIN_GAP:
+            reasons.append(f"far from {name}'s other faces ({d[k]:.2f}; {name}'s faces are typically "
+                           f"{med:.2f} from their centre)")
+        why.append(reasons + birth_flags.flag_reasons(births, items, i, pid, name))
+    return d, score, why
 
 
 def report_to_json(r: ReviewReport) -> dict:

@@ -15,6 +15,7 @@ from organizer.services.browse_service import BrowseService
 from organizer.services.clustering import ClusteringService
 from organizer.services.drawn_faces import DrawnFaces
 from organizer.services.index_service import IndexService
+from organizer.services.person_check import PersonCheck
 from organizer.services.person_edits import PersonEdits
 from organizer.services.person_queries import PersonQueries
 from organizer.services.photo_export import PhotoExport
@@ -58,6 +59,8 @@ class AppContext:
     photo_export: PhotoExport | None = None
     #: The library's files by date (the Timeline tab); None: no timeline tab.
     timeline: Timeline | None = None
+    #: One person's faces by how doubtful they are (the person page's Check mode); None: no Check mode.
+    person_check: PersonCheck | None = None
 
     @classmethod
     def for_library(cls, sessions: sessionmaker[Session], make_indexer: Callable[[FramePolicy], IndexService],
@@ -66,7 +69,7 @@ class AppContext:
                    persons=PersonQueries(sessions), browse=BrowseService(sessions),
                    library_settings=SettingsService(sessions), review=ReviewService(sessions),
                    search=PhotoSearch(sessions), photo_export=PhotoExport(sessions), timeline=Timeline(sessions),
-                   make_indexer=make_indexer, settings=settings,
+                   person_check=PersonCheck(sessions), make_indexer=make_indexer, settings=settings,
                    library_path=_library_file(sessions),
                    drawn=DrawnFaces(sessions, engine) if engine is not None else None)
 

@@ -40,6 +40,7 @@ from organizer.ui.models.person_model import PersonGridModel
 from organizer.ui.models.photo_model import PhotoGridModel
 from organizer.ui.models.thumbnails import ThumbnailCache
 from organizer.ui.person_browser import PersonBrowser
+from organizer.ui.person_check import PersonCheckController
 from organizer.ui.review import ReviewController
 from organizer.ui.snapshot import Snapshot
 from organizer.ui.snapshot import SnapshotLoader
@@ -181,6 +182,9 @@ class MainWindow(FolderInput, QMainWindow):
                                       "Return", scope=self.page)
         self.find_photos = FindPhotos(self)
         self.find_photos.add_action(self.edits.photos_menu)
+        self.person_check = None if self.ctx.person_check is None else PersonCheckController(
+            self.ctx.person_check, self.pools, lambda: self.ctx.library_settings.load().cluster_params(), self.edits,
+            self.browser, self.person_model.name_of, self)
         v = mb.addMenu("&View")
         v.addAction(self.folders_dock.toggleViewAction())
         v.addAction(self.errors_dock.toggleViewAction())

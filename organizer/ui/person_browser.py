@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Qt
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from organizer.services.browse_service import BrowseService
@@ -23,6 +24,9 @@ from organizer.ui.workers import Pools
 
 class PersonBrowser(QObject):
     """Fills ``page`` with the photos of the person :meth:`show` was last asked for (``current``)."""
+
+    #: The page shows a person's rows (its id; UNSORTED_ID for the unsorted faces).
+    shown = Signal(int)
 
     def __init__(self, page: PersonPage, persons_model: PersonGridModel, persons: PersonQueries,
                  browse: BrowseService, pools: Pools, parent: QWidget) -> None:
@@ -40,6 +44,9 @@ class PersonBrowser(QObject):
         self.viewer: PhotoViewer | None = None
         #: Called with each viewer opened (the window connects drawing faces to it).
         self.viewer_opened: Callable[[PhotoViewer], None] | None = None
+        #: Called on the GUI thread with each person about to be shown; what it returns re-orders that person's
+        #: rows on the io pool, after they are read (the Check mode, organizer.ui.person_check). None: date order.
+        self.arrange: Callable[[int], Callable[[list[PhotoRow]], list[PhotoRow]] | None] | None = None
         page.photo_opened.connect(self.open_photo)
 
     def show(self, person_id: int) -> None:
@@ -49,11 +56,13 @@ class PersonBrowser(QObject):
         self._generation += 1
         gen, persons, browse = self._generation, self._persons, self._browse
         pid = None if person_id == UNSORTED_ID else person_id
+        arrange = self.arrange(person_id) if self.arrange is not None and pid is not None else None
 
         def load() -> list[PhotoRow]:
             photos = browse.photos_of_person(pid)
             ages = {f.id: f.age_at_photo for f in persons.person_faces(pid)} if pid is not None else {}
-            return [PhotoRow(p, ages.get(p.face_id)) for p in photos]
+            rows = [PhotoRow(p, ages.get(p.face_id)) for p in photos]
+            return arrange(rows) if arrange is not None else rows
 
         self._pools.run(self._pools.io, load, lambda rows: self._show_rows(gen, person_id, rows))
 
@@ -73,6 +82,7 @@ class PersonBrowser(QObject):
         elif p is not None:
             self.page.set_header(self._persons_model.title(p), f"{p.n_faces} faces in {p.n_photos} photos"
                                  + (" · hidden" if p.hidden else ""))
+        self.shown.emit(person_id)
 
     def open_photo(self, photo) -> PhotoViewer | None:
         """Opens a photo (or the video frame) with every face box and name, without blocking the window.

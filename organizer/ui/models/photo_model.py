@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -39,6 +40,8 @@ REGION_DECODE = 4096
 #: Previews rendered per io-pool task.
 FETCH_BATCH = 4
 OTHER = QColor(255, 255, 255, 200)
+#: Where a doubt's first clause ends: the caption shows that much ("far from Anna's other faces").
+REASON_END = re.compile(r" \(|; ")
 
 
 class PhotoRole(IntEnum):
@@ -48,12 +51,15 @@ class PhotoRole(IntEnum):
     Taken = Qt.ItemDataRole.UserRole + 4
     AgeAtPhoto = Qt.ItemDataRole.UserRole + 5
     Photo = Qt.ItemDataRole.UserRole + 6
+    #: Why the face may not belong to the person (the page's Check mode, organizer.ui.person_check); empty: it does.
+    Doubts = Qt.ItemDataRole.UserRole + 7
 
 
 @dataclass(frozen=True, slots=True)
 class PhotoRow:
     photo: PhotoOfPerson
     age_at_photo: float | None
+    doubts: tuple[str, ...] = ()
 
 
 def preview_region(p: PhotoOfPerson) -> tuple[float, float, float, float] | None:
@@ -140,6 +146,8 @@ def caption(row: PhotoRow) -> str:
     p = row.photo
     when = photo_date(p.taken, p.date_source)
     age = f" \u00b7 age {row.age_at_photo:.0f}" if row.age_at_photo is not None else ""
+    if row.doubts:  # the first reason takes the second line (the tooltip has every reason)
+        return f"{when}{age}\n\u26a0 {REASON_END.split(row.doubts[0])[0]}"
     video = f"\n\u25b6 video at {p.frame_s:.1f} s" if p.kind == "video" and p.frame_s is not None else ""
     return f"{when}{age}{video}"
 
@@ -188,9 +196,10 @@ class PhotoGridModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return self._preview(p.face_id)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return p.path
+            return "\n".join([p.path, *(f"\u26a0 {d}" for d in r.doubts)])
         return {PhotoRole.FaceId: p.face_id, PhotoRole.MediaId: p.media_id, PhotoRole.Path: p.path,
-                PhotoRole.Taken: p.taken, PhotoRole.AgeAtPhoto: r.age_at_photo, PhotoRole.Photo: p}.get(role)
+                PhotoRole.Taken: p.taken, PhotoRole.AgeAtPhoto: r.age_at_photo, PhotoRole.Photo: p,
+                PhotoRole.Doubts: r.doubts}.get(role)
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QPoint
 from PySide6.QtCore import QRect
 from PySide6.QtCore import QSize
 from PySide6.QtCore import Qt
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
 from PySide6.QtGui import QPainter
 from PySide6.QtGui import QPalette
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QAbstractItemView
 from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QHBoxLayout
 from PySide6.QtWidgets import QLabel
 from PySide6.QtWidgets import QListView
 from PySide6.QtWidgets import QStyle
@@ -32,6 +35,9 @@ PAD = 4
 CAPTION_LINES = 2
 #: The narrowest cell (a portrait photo's caption needs the room).
 MIN_CAPTION_WIDTH = 140
+#: The mark of a face that may not belong (Check mode): a disc of this side and colour on the picture's corner.
+MARK = 18
+DOUBT = QColor(220, 70, 30)
 
 
 class PhotoDelegate(QStyledItemDelegate):
@@ -84,6 +90,13 @@ class PhotoDelegate(QStyledItemDelegate):
             target = QRect(target.left() + (target.width() - fitted.width()) // 2,
                            target.bottom() + 1 - fitted.height(), fitted.width(), fitted.height())
             painter.drawPixmap(target, pm)
+        if index.data(PhotoRole.Doubts):  # the Check mode's mark: this face may not belong
+            mark = QRect(self.picture_rect(option.rect, index).topLeft() + QPoint(3, 3), QSize(MARK, MARK))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(DOUBT)
+            painter.drawEllipse(mark)
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(mark, Qt.AlignmentFlag.AlignCenter, "!")
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         painter.setPen(option.palette.color(role))
@@ -136,7 +149,12 @@ class PersonPage(QWidget):
         self.view.activated.connect(lambda idx: self.photo_opened.emit(idx.data(PhotoRole.Photo)))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.title)
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        #: Buttons beside the title (the Check mode's, organizer.ui.person_check).
+        self.tools = QHBoxLayout()
+        header.addLayout(self.tools)
+        lay.addLayout(header)
         lay.addWidget(self.subtitle)
         lay.addWidget(self.view, 1)
 
