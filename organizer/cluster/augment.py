@@ -19,17 +19,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 from numpy.typing import NDArray
-from scipy import sparse
 
-from organizer.cluster.distance import l2_normalise
 from organizer.cluster.distance import prepare_embeddings
-from organizer.cluster.knn import knn_inner_product
 from organizer.cluster.model import ClusterParams
-
-#: Extra neighbours fetched so that same-photo neighbours can be dropped and still leave ``k``.
-_SPARE = 4
-#: Inverted-file cells probed per face on large libraries (neighbours need not be exact here).
-_PROBE = 4
+from organizer.cluster.neighbour_graph import NeighbourGraph
 
 
 def neighbour_augment(x: NDArray[np.float32], photo_groups: ArrayLike, k: int, power: float,
@@ -37,30 +30,20 @@ def neighbour_augment(x: NDArray[np.float32], photo_groups: ArrayLike, k: int, p
     """Unit embeddings ``x`` (centred, L2-normalised) blended with their ``k`` nearest neighbours.
 
     ``photo_groups`` holds per row an id shared by faces of one photo / video frame (any sortable values).
-    ``k = 0`` returns ``x`` unchanged. Exact neighbours on small sets, an inverted file on large ones.
+    ``k = 0`` returns ``x`` unchanged. Exact neighbours on small sets, an inverted file on large ones
+    (:class:`~organizer.cluster.neighbour_graph.NeighbourGraph`, which a caller may keep to update it later).
     """
     x = np.ascontiguousarray(x, dtype=np.float32)
-    n = x.shape[0]
-    if k <= 0 or n < 2:
+    if k <= 0 or x.shape[0] < 2:
         return x
+    graph = NeighbourGraph.build(x, group_codes(photo_groups), k, seed=seed)
+    return graph.blend(x, power)
+
+
+def group_codes(photo_groups: ArrayLike) -> NDArray[np.int64]:
+    """Photo-group ids (any sortable values) as small integers, equal where the ids are."""
     _, g = np.unique(np.asarray(photo_groups).reshape(-1), return_inverse=True)
-    g = g.reshape(-1)
-    kk = min(n - 1, k + _SPARE)
-    nn, sim = knn_inner_product(x, x, kk, probe=_PROBE, seed=seed, exclude_self=True)
-    ok = (nn >= 0) & np.isfinite(sim)
-    safe = np.where(ok, nn, 0)
-    ok &= g[safe] != g[:, None]
-    # keep the k most similar valid neighbours per row
-    s = np.where(ok, sim, -np.inf)
-    top = np.argsort(-s, axis=1, kind="stable")[:, :k]
-    s = np.take_along_axis(s, top, axis=1)
-    idx = np.take_along_axis(safe, top, axis=1)
-    w = np.where(np.isfinite(s), np.maximum(s, 0.0), 0.0) ** float(power)
-    # x + W x with W sparse (k weights per row): one pass over x instead of k gathers of [n, d]
-    rows = np.repeat(np.arange(n, dtype=np.int64), w.shape[1])
-    blend = sparse.csr_matrix((w.reshape(-1).astype(np.float32), (rows, idx.reshape(-1))), shape=(n, n))
-    out = x + np.asarray(blend @ x, dtype=np.float32)
-    return l2_normalise(out)
+    return g.reshape(-1).astype(np.int64)
 
 
 def prepare_items(embeddings: NDArray[np.float32], photo_groups: ArrayLike,

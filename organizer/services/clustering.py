@@ -30,7 +30,7 @@ from organizer.cluster import PersonProfile
 from organizer.cluster import assign_to_persons
 from organizer.cluster import choose_covers
 from organizer.cluster import cluster_faces
-from organizer.cluster import prepare_items
+from organizer.cluster.blas import one_blas_thread
 from organizer.core.progress import Cancelled
 from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
@@ -40,6 +40,7 @@ from organizer.db.engine import write_sessions
 from organizer.db.models import Person
 from organizer.services.cluster_items import ClusterItems
 from organizer.services.cluster_items import load_items
+from organizer.services.prepared_space import PreparedSpace
 from organizer.vision import engine as vision_engine
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ class ClusteringService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._writes = write_sessions(sessions)
+        #: The last run's clustering space, reused by the next run for the faces that did not change.
+        self.space = PreparedSpace()
         #: Whether the last run clustered every face (asked for, or an upgrade: see :meth:`recluster`).
         self.last_run_was_full = False
 
@@ -90,14 +93,17 @@ class ClusteringService:
                 incremental = False
             items = load_items(s)
         self.last_run_was_full = not incremental
-        # faceres and dlib's ResNet fused into one centred embedding per item: the rest works on that
-        params = items.to_identity_space(params)
+        # faceres and dlib's ResNet fused into one centred embedding per item, each blended with its nearest
+        # faces': the rest works on that (kept from the last run for the faces that did not change)
+        with one_blas_thread():
+            x, params = self.space.prepare(items, params)
         if cancel.cancelled:
             return
         yield Progress(Phase.CLUSTER, 1, 3)
         try:
-            plan = self._plan_incremental(items, params, cancel) if incremental else \
-                self._plan_full(items, params, cancel)
+            with one_blas_thread():
+                plan = self._plan_incremental(items, x, params, cancel) if incremental else \
+                    self._plan_full(items, x, params, cancel)
         except Cancelled:
             log.info("Clustering cancelled; nothing written")
             return
@@ -105,18 +111,18 @@ class ClusteringService:
         if cancel.cancelled:
             return
         with self._writes.begin() as s:
-            self._apply(s, items, *plan)
+            self._apply(s, items, *plan, incremental=incremental)
             repo.drop_empty_persons(s)
             if not incremental or not had_persons:  # the persons are now formed in today's identity space
                 repo.write_settings(s, {IDENTITY_SPACE_KEY: space})
         yield Progress(Phase.CLUSTER, 3, 3)
 
-    def _plan_full(self, items: ClusterItems, params: ClusterParams, cancel: CancelToken) -> Plan:
+    def _plan_full(self, items: ClusterItems, x: np.ndarray, params: ClusterParams, cancel: CancelToken) -> Plan:
         """Labels for every item: person ids where known (>= 0), -1 unsorted, and new clusters to create."""
         new_person = np.full(items.n, -1, dtype=np.int64)
         if not items.n:
             return new_person, [], []
-        result = cluster_faces(items.cluster_input(items.all_indices()), params, cancel)
+        result = cluster_faces(items.cluster_input(items.all_indices(), x), params, cancel)
         # Keep person ids stable: a new cluster continues the person most of its members had before.
         taken = {c.person_id for c in result.clusters if c.person_id >= 0}
         new_clusters, reuse = [], []
@@ -134,17 +140,14 @@ class ClusteringService:
                 new_clusters.append(c.members)
         return new_person, new_clusters, reuse
 
-    def _plan_incremental(self, items: ClusterItems, params: ClusterParams, cancel: CancelToken) -> Plan:
+    def _plan_incremental(self, items: ClusterItems, x: np.ndarray, params: ClusterParams,
+                          cancel: CancelToken) -> Plan:
         new_person = items.person.copy()
         open_idx = np.flatnonzero((items.person < 0) & ~items.removed)
         if not open_idx.size:
             return new_person, [], []
-        # New faces and existing persons compared in one space: every face's embedding prepared (centred,
-        # blended with its nearest faces) over the whole library, as a full re-cluster would.
-        live = np.flatnonzero(~items.removed)
-        x = np.zeros((items.n, items.emb.shape[1]), dtype=np.float32)
-        x[live] = prepare_items(items.emb[live], [str(items.groups[i]) for i in live], params)
-        cancel.check()
+        # New faces and existing persons are compared in one space, prepared over the whole library (``x``), as a
+        # full re-cluster would.
         by_person: dict[int, list[int]] = defaultdict(list)
         for i in np.flatnonzero(items.person >= 0):
             by_person[int(items.person[i])].append(int(i))
@@ -164,7 +167,7 @@ class ClusteringService:
         return new_person, new_clusters, []
 
     def _apply(self, s: Session, items: ClusterItems, new_person: np.ndarray, new_clusters: list[np.ndarray],
-               reuse: list[int]) -> None:
+               reuse: list[int], incremental: bool = False) -> None:
         new_person = new_person.copy()
         for pid in reuse:
             if s.get(Person, pid) is None:  # deleted meanwhile: its faces become a new person
@@ -176,8 +179,13 @@ class ClusteringService:
             s.flush()
             new_person[members] = person.id
         items.write_algorithm(s, new_person)
-        # Each person's picture: the best-looking of its most typical faces (the user's own choice still wins).
+        # Each person's picture: the best-looking of its most typical faces (the user's own choice still wins);
+        # after an incremental run, of the persons whose faces changed (the others' are as they were).
         people = np.where(items.removed, -1, new_person)
+        if incremental:
+            moved = new_person != items.person
+            changed = np.union1d(new_person[moved], items.person[moved])
+            people = np.where(np.isin(people, changed), people, -1)
         covers = choose_covers(items.emb, people, items.quality)
         if covers:
             alive = set(s.scalars(select(Person.id).where(Person.id.in_(list(covers)))))

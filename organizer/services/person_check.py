@@ -25,6 +25,7 @@ from sqlalchemy.orm import sessionmaker
 
 from organizer.cluster import ClusterParams
 from organizer.cluster import prepare_items
+from organizer.cluster.blas import one_blas_thread
 from organizer.core.progress import CancelToken
 from organizer.db.models import DecisionKind
 from organizer.db.models import Face
@@ -88,12 +89,13 @@ class PersonCheck:
         why: list[list[str]] = [[] for _ in range(n)]
         d, score = np.full(n, np.nan), np.full(n, np.nan)
         if n >= 3:  # as the review: fewer faces have no centre to be far from
-            space = items.to_identity_space(params)
-            x = prepare_items(items.emb, [str(g) for g in items.groups], space)
-            cancel.check()
-            members = np.arange(n)
-            births = birth_flags.fit_persons(items, {person_id: members}, sides)
-            d, score, why = person_doubts(items, x, members, person_id, name, births)
+            with one_blas_thread():
+                space = items.to_identity_space(params)
+                x = prepare_items(items.emb, [str(g) for g in items.groups], space)
+                cancel.check()
+                members = np.arange(n)
+                births = birth_flags.fit_persons(items, {person_id: members}, sides)
+                d, score, why = person_doubts(items, x, members, person_id, name, births)
         out = []
         for i in range(n):
             sure = any(f in confirmed for f in items.face_ids[i])

@@ -11,8 +11,9 @@
 * **Faces that may not belong**: faces of a person far from the person's centre, or whose photo date and age
   contradict the person's birth year; not the faces the user placed or checked.
 
-Everything is computed in the space the clustering uses (:meth:`ClusterItems.to_identity_space`, then the
-neighbour augmentation), off the GUI thread, from one short read transaction. The answers are edits
+Everything is computed in the space the clustering uses (fused and neighbour-augmented: a
+:class:`~organizer.services.prepared_space.PreparedSpace`, the clustering's own in the app), off the GUI thread,
+from one short read transaction. The answers are edits
 (:class:`~organizer.services.person_edits.PersonEdits`: ``accept``, ``reject``, ``merge``, ``mark_different``,
 ``keep_faces``, ``move_faces``), stored as decisions, so re-clustering and new photos keep them.
 """
@@ -32,7 +33,7 @@ from organizer.cluster import ClusterParams
 from organizer.cluster import PersonProfile
 from organizer.cluster import fuse_gender
 from organizer.cluster import person_distances
-from organizer.cluster import prepare_items
+from organizer.cluster.blas import one_blas_thread
 from organizer.cluster.distance import l2_normalise
 from organizer.core.progress import CancelToken
 from organizer.db.models import DecisionKind
@@ -42,6 +43,7 @@ from organizer.services import birth_flags
 from organizer.services.birth_flags import spread as _spread
 from organizer.services.cluster_items import ClusterItems
 from organizer.services.cluster_items import load_items
+from organizer.services.prepared_space import PreparedSpace
 
 #: Suggestions and duplicates reach this many times the clustering threshold (the doubtful band above the cut).
 REVIEW_MARGIN = 1.25
@@ -120,8 +122,11 @@ def _name(names: dict[int, str | None], pid: int) -> str:
 class ReviewService:
     """Computes the review report of one library (read only; the answers go through PersonEdits)."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], space: PreparedSpace | None = None) -> None:
         self._sessions = sessions
+        #: The clustering space, shared with the library's ClusteringService in the app: an answer changes who
+        #: is whose, not the faces, so the next report finds it ready.
+        self._space = space or PreparedSpace()
 
     def report(self, params: ClusterParams, cancel: CancelToken | None = None, current_year: int | None = None,
                margin: float = REVIEW_MARGIN) -> ReviewReport:
@@ -137,18 +142,15 @@ class ReviewService:
             sides = birth_flags.face_sides(s, items)
         if not items.n:
             return ReviewReport((), (), ())
-        space = items.to_identity_space(params)
-        cancel.check()
-        live = np.flatnonzero(~items.removed)
-        x = np.zeros((items.n, items.emb.shape[1]), dtype=np.float32)
-        x[live] = prepare_items(items.emb[live], [str(items.groups[i]) for i in live], space)
-        cancel.check()
-        ctx = _Context(items, x, space, names, current_year, margin, sides)
-        suggestions = ctx.suggestions()
-        cancel.check()
-        duplicates = ctx.duplicates(different)
-        cancel.check()
-        outliers = ctx.outliers(checked)
+        with one_blas_thread():
+            x, space = self._space.prepare(items, params)
+            cancel.check()
+            ctx = _Context(items, x, space, names, current_year, margin, sides)
+            suggestions = ctx.suggestions()
+            cancel.check()
+            duplicates = ctx.duplicates(different)
+            cancel.check()
+            outliers = ctx.outliers(checked)
         return ReviewReport(tuple(suggestions[:REPORT_LIMIT]), tuple(duplicates[:REPORT_LIMIT]),
                             tuple(outliers[:REPORT_LIMIT]))
 

@@ -65,9 +65,10 @@ class AppContext:
     @classmethod
     def for_library(cls, sessions: sessionmaker[Session], make_indexer: Callable[[FramePolicy], IndexService],
                     settings: QSettings, engine: Callable[[], FaceEngine] | None = None) -> AppContext:
-        return cls(clustering=ClusteringService(sessions), edits=PersonEdits(sessions),
+        clustering = ClusteringService(sessions)
+        return cls(clustering=clustering, edits=PersonEdits(sessions),
                    persons=PersonQueries(sessions), browse=BrowseService(sessions),
-                   library_settings=SettingsService(sessions), review=ReviewService(sessions),
+                   library_settings=SettingsService(sessions), review=ReviewService(sessions, clustering.space),
                    search=PhotoSearch(sessions), photo_export=PhotoExport(sessions), timeline=Timeline(sessions),
                    person_check=PersonCheck(sessions), make_indexer=make_indexer, settings=settings,
                    library_path=_library_file(sessions),
