@@ -117,11 +117,10 @@ def window(sessions, tmp: Path, seconds: float) -> None:
     view = w.timeline.page.view
     w.timeline.loaded.connect(loop.quit)
     for when in ("at once, while the window's review questions compute", "once they are computed"):
-        if w.review.running:
-            if when.startswith("once"):
-                w.review.updated.connect(loop.quit)
-                while w.review.running:
-                    loop.exec()
+        if w.review.running and when.startswith("once"):
+            w.review.updated.connect(loop.quit)
+            while w.review.running:
+                loop.exec()
         w.tabs.setCurrentWidget(w.page)
         w.timeline.invalidate()  # load again when next shown
         t = time.perf_counter()

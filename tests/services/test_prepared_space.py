@@ -65,7 +65,7 @@ def test_the_next_run_prepares_only_new_and_changed_faces_and_agrees_with_a_cold
     assert space.last_blended < items.n
     warm_graph = space._state.graph
     cold_space = PreparedSpace()
-    _cold_items, cold = _prepare(cold_space, library)
+    _prepare(cold_space, library)
     # as good as a cold run: the neighbours the inverted file finds (cells of other data, so not the same ones)
     # recall the exact neighbours as well
     s = items.emb @ items.emb.T
