@@ -105,12 +105,14 @@ def embed_all(root: Path, threads: int, limit: int) -> dict[str, np.ndarray]:
         f2, _, _ = net.raw(np.ascontiguousarray(crops[:, :, ::-1]))
         _, m2, a2 = net.raw(crops, FACERES_DEEP)
         # P(male) and age exactly as FaceresNetwork.analyze_crops computes them (checked once below)
-        p_male = shift_threshold((m + m2) / 2, st.male_threshold)
-        ages = st.age_calibration(expected_age((a + a2) / 2, st.top_l))
+        p_raw = (m + m2) / 2  # the per-gender age calibration looks at the networks' own P(male)
+        p_male = shift_threshold(p_raw, st.male_threshold)
+        ages = st.age_calibration(expected_age((a + a2) / 2, st.top_l), p_raw)
         if not checked:
             app = getattr(net, "analyze_crops", None) or net.analyse_crops  # renamed in the working tree
             attrs = app(crops)
-            emb = (f + f2) / np.linalg.norm(f + f2, axis=1, keepdims=True)
+            g = f + f2 if st.flip else f  # the app's faceres runs without the mirrored pass (dlib has it)
+            emb = g / np.linalg.norm(g, axis=1, keepdims=True)
             assert np.allclose(np.stack([x.embedding for x in attrs]), emb, atol=1e-5)
             assert np.allclose([x.age for x in attrs], ages, atol=1e-3)
             checked = True
