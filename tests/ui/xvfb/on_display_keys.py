@@ -205,3 +205,48 @@ def test_review_keys_find_and_undo_from_the_x_server(make_window, qtbot, library
     qtbot.waitUntil(lambda: dialog.person_edit.hasFocus(), timeout=3000)
     xdotool("key", "Escape")
     qtbot.waitUntil(lambda: w.find_photos.dialog is None or not dialog.isVisible(), timeout=3000)
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None,
+                    reason="xdotool is not installed (Debian: apt-get install xdotool)")
+def test_timeline_keys_from_the_x_server(make_window, qtbot, library, tmp_path, build):
+    """Alt+L opens the Timeline tab, Home/Down move its current preview across a month's header, Return opens it in
+    the viewer, Right goes to the next file and Escape closes it: key events from the X server."""
+    from pathlib import Path
+
+    import shiboken6
+    from test_timeline import _library
+
+    _library(library, tmp_path, build)
+    w = make_window()
+    w.resize(1200, 760)
+    _show(qtbot, w)
+    qtbot.waitUntil(lambda: w.person_model.rowCount() > 0, timeout=5000)
+
+    def xdotool(*args):
+        subprocess.run(["xdotool", *args], check=True, timeout=30, env=dict(os.environ))
+
+    xdotool("key", "alt+l")  # the tab's mnemonic, "Time&line"
+    qtbot.waitUntil(lambda: w.tabs.currentWidget() is w.timeline.page and w.timeline.model.rowCount() > 0,
+                    timeout=5000)
+    view = w.timeline.page.view
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus, timeout=3000)
+    items = w.timeline.model.items()
+
+    def current() -> str | None:
+        return None if view.current_item is None else Path(items[view.current_item].path).name
+
+    xdotool("key", "Home")
+    qtbot.waitUntil(lambda: current() == "b.jpg", timeout=3000)
+    xdotool("key", "Down")
+    qtbot.waitUntil(lambda: current() == "c.jpg", timeout=3000)
+    xdotool("key", "Return")
+    qtbot.waitUntil(lambda: w.timeline.viewer is not None and w.timeline.viewer.isVisible(), timeout=3000)
+    viewer = w.timeline.viewer
+    assert viewer.path == str(tmp_path / "c.jpg")
+    qtbot.waitUntil(viewer.isActiveWindow, timeout=3000)
+    xdotool("key", "Right")
+    qtbot.waitUntil(lambda: viewer.path == str(tmp_path / "a.jpg"), timeout=3000)
+    xdotool("key", "Escape")
+    qtbot.waitUntil(lambda: not shiboken6.isValid(viewer) or not viewer.isVisible(), timeout=3000)  # deleted on close
