@@ -37,6 +37,8 @@ from organizer.core.progress import Progress
 from organizer.core.vocabulary import Phase
 from organizer.db import repo
 from organizer.db.engine import write_sessions
+from organizer.db.models import DecidedBy
+from organizer.db.models import Face
 from organizer.db.models import Person
 from organizer.services.cluster_items import ClusterItems
 from organizer.services.cluster_items import load_items
@@ -86,7 +88,8 @@ class ClusteringService:
         space = vision_engine.current_identity_space()
         with self._sessions() as s:
             stored = repo.read_settings(s).get(IDENTITY_SPACE_KEY)
-            had_persons = s.query(Person.id).first() is not None
+            # persons the clustering formed (not only those the user, or other tools' face tags, named)
+            had_persons = s.query(Face.id).filter(Face.assigned_by == DecidedBy.ALGORITHM).first() is not None
             if incremental and had_persons and stored != space and not repo.has_stale_analysis(
                     s, vision_engine.current_analysis_id()):
                 log.info("Every file is analyzed by the new identity network: clustering all faces again, once")

@@ -268,6 +268,9 @@ def test_cli_index_reads_a_sidecar_and_clustering_keeps_it(album, analyzer, tmp_
     before = photo.read_bytes()
     db = tmp_path / "cli.sqlite"
     assert cli_main(["index", "--db", str(db), "--no-progress", str(album)]) == 0  # indexes, then clusters
+    # the tagged person is no earlier clustering's: a new library is not "upgraded to a new identity network"
+    said = capsys.readouterr()
+    assert "Indexed" in said.out + said.err and "new identity network" not in said.out + said.err
     assert photo.read_bytes() == before
     engine, sessions = open_library(db)
     try:
