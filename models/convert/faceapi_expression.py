@@ -37,31 +37,28 @@ The output file is deterministic: the same package gives the same bytes.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import onnx
 from numpy.typing import NDArray
-from onnx import TensorProto
 from onnx import helper
-from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from faceapi_recognition import IR_VERSION
-from faceapi_recognition import OPSET
 from faceapi_recognition import PACKAGE
 from faceapi_recognition import PACKAGE_VERSION
-from faceapi_recognition import PRODUCER_NAME
-from faceapi_recognition import PRODUCER_VERSION
+from faceapi_recognition import convert_package
 from faceapi_recognition import load_weights
+from faceapi_recognition import package_main
+from tfjs_common import INPUT_NAME
+from tfjs_common import GraphBuilder
+from tfjs_common import make_model
+from verify_common import cpu_session
+from verify_common import random_nhwc
 
 MANIFEST = "model/face_expression_model-weights_manifest.json"
-INPUT_NAME = "input"
 OUTPUT_NAME = "expressions"
 INPUT_SIZE = 112
 #: ``FaceFeatureExtractor.forwardInput``: ``normalize(x, meanRgb).div(255)``.
@@ -79,30 +76,8 @@ def _same_pads(size: int, kernel: int, stride: int) -> tuple[int, int, int]:
     return total // 2, total - total // 2, out
 
 
-class _Builder:
+class _Builder(GraphBuilder):
     """Emits the ONNX nodes, tracking the square spatial size of the running activation."""
-
-    def __init__(self, weights: dict[str, NDArray[np.float32]]) -> None:
-        self.w = weights
-        self.used: set[str] = set()
-        self.nodes: list[onnx.NodeProto] = []
-        self.inits: dict[str, NDArray[Any]] = {}
-
-    def weight(self, name: str) -> NDArray[np.float32]:
-        if name not in self.w:
-            raise KeyError(f"weight {name!r} missing from the manifest")
-        self.used.add(name)
-        return self.w[name]
-
-    def init(self, name: str, value: NDArray[Any]) -> str:
-        if name in self.inits:
-            raise ValueError(f"duplicate initializer {name!r}")
-        self.inits[name] = np.ascontiguousarray(value)
-        return name
-
-    def node(self, op: str, inputs: list[str], name: str, **attrs: Any) -> str:
-        self.nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
-        return name
 
     def _conv(self, x: str, name: str, kernel: NDArray[np.float32], bias: str | None, stride: int, size: int,
               group: int) -> tuple[str, int]:
@@ -148,12 +123,8 @@ class _Builder:
 
 def build_model(manifest_path: Path) -> onnx.ModelProto:
     """The ONNX model of ``FaceExpressionNet`` with the weights of ``manifest_path``."""
-    weights = load_weights(manifest_path)
-    b = _Builder(weights)
-    x = b.node("Transpose", [INPUT_NAME], "input/nchw", perm=[0, 3, 1, 2])
-    mean = b.init("input/mean", np.array(MEAN_RGB, np.float32).reshape(1, 3, 1, 1))
-    x = b.node("Sub", [x, mean], "input/centred")
-    x = b.node("Div", [x, b.init("input/divisor", np.array(PIXEL_DIVISOR, np.float32))], "input/normalised")
+    b = _Builder(load_weights(manifest_path))
+    x = b.normalised_input(MEAN_RGB, PIXEL_DIVISOR)
     size = INPUT_SIZE
     for i, prefix in enumerate(BLOCKS):
         x, size = b.dense_block(x, prefix, size, first=i == 0)
@@ -167,69 +138,36 @@ def build_model(manifest_path: Path) -> onnx.ModelProto:
     x = b.node("MatMul", [x, b.init("fc/weight", fc_w)], "fc/matmul")
     x = b.node("Add", [x, b.init("fc/bias", fc_b)], "fc/logits")
     b.nodes.append(helper.make_node("Softmax", [x], [OUTPUT_NAME], name="softmax", axis=-1))
-    unused = sorted(set(weights) - b.used)
-    if unused:
-        raise ValueError(f"weights not used by the graph: {unused}")
+    b.check_all_used()
     source = f"{PACKAGE}@{PACKAGE_VERSION}/{MANIFEST}"
-    graph = helper.make_graph(
+    return make_model(
         b.nodes,
         "faceapi_expression",
-        inputs=[helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["N", INPUT_SIZE, INPUT_SIZE, 3])],
-        outputs=[helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["N", len(LABELS)])],
-        initializer=[numpy_helper.from_array(b.inits[k], k) for k in sorted(b.inits)],
-    )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
-        producer_name=PRODUCER_NAME,
-        producer_version=PRODUCER_VERSION,
-        ir_version=IR_VERSION,
+        inputs={INPUT_NAME: ["N", INPUT_SIZE, INPUT_SIZE, 3]},
+        outputs={OUTPUT_NAME: ["N", len(LABELS)]},
+        initializers=b.inits,
         doc_string=(
             f"face-api.js FaceExpressionNet, converted from {source} (MIT). Input NHWC [N,112,112,3] RGB 0..255, "
             f"a square face crop; normalisation inside. Output expressions [N,7]: softmax over {', '.join(LABELS)}."
         ),
+        props={"source": source, "license": "MIT", "labels": ",".join(LABELS)},
     )
-    helper.set_model_props(model, {"source": source, "license": "MIT", "labels": ",".join(LABELS)})
-    onnx.checker.check_model(model, full_check=True)
-    return model
 
 
 def convert(package_dir: Path, out_path: Path) -> None:
     """Convert the network of the unpacked npm package folder ``package_dir`` and write ONNX to ``out_path``."""
-    package_dir = Path(package_dir)
-    meta = json.loads((package_dir / "package.json").read_text())
-    if (meta.get("name"), meta.get("version")) != (PACKAGE, PACKAGE_VERSION):
-        raise ValueError(f"{package_dir}: expected {PACKAGE}@{PACKAGE_VERSION}, found "
-                         f"{meta.get('name')}@{meta.get('version')}")
-    model = build_model(package_dir / MANIFEST)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(model.SerializeToString(deterministic=True))
-    onnx.checker.check_model(str(out_path), full_check=True)
+    convert_package(package_dir, out_path, MANIFEST, build_model)
 
 
 def smoke_test(onnx_path: Path, batch: int = 2) -> None:
     """Run the file in onnxruntime (all graph optimisations on) and check that each output is a distribution."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-    x = np.random.default_rng(0).uniform(0, 255, (batch, INPUT_SIZE, INPUT_SIZE, 3)).astype(np.float32)
-    (p,) = session.run([OUTPUT_NAME], {INPUT_NAME: x})
+    x = random_nhwc(0, 255, batch, INPUT_SIZE)
+    (p,) = cpu_session(onnx_path).run([OUTPUT_NAME], {INPUT_NAME: x})
     assert p.shape == (batch, len(LABELS)) and np.allclose(p.sum(axis=1), 1, atol=1e-5), p
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--package-dir", type=Path, required=True, help="unpacked @vladmandic/face-api package")
-    parser.add_argument("--out", type=Path, required=True, help="ONNX file to write")
-    parser.add_argument("--no-smoke-test", action="store_true", help="skip the onnxruntime check")
-    args = parser.parse_args(argv)
-    convert(args.package_dir, args.out)
-    if not args.no_smoke_test:
-        smoke_test(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes) from {args.package_dir / MANIFEST}")
+    package_main(__doc__, argv, MANIFEST, convert, smoke_test)
 
 
 if __name__ == "__main__":

@@ -44,26 +44,26 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import onnx
 from numpy.typing import NDArray
-from onnx import TensorProto
 from onnx import helper
-from onnx import numpy_helper
+from tfjs_common import INPUT_NAME
+from tfjs_common import GraphBuilder
+from tfjs_common import check_package
+from tfjs_common import converter_main
+from tfjs_common import make_model
+from tfjs_common import write_model
+from verify_common import cpu_session
+from verify_common import random_nhwc
 
-OPSET = 17
-#: IR version matching opset 17, so that older onnxruntime builds load the file too.
-IR_VERSION = 8
-PRODUCER_NAME = "organizer-convert"
-PRODUCER_VERSION = "1"
 PACKAGE = "@vladmandic/face-api"
 PACKAGE_VERSION = "1.7.15"
 MANIFEST = "model/face_recognition_model-weights_manifest.json"
 
-INPUT_NAME = "input"
 OUTPUT_NAME = "descriptor"
 INPUT_SIZE = 150
 #: ``FaceRecognitionNet.forwardInput``: ``normalize(x, meanRgb).div(255)``.
@@ -119,30 +119,8 @@ def load_weights(manifest_path: Path) -> dict[str, NDArray[np.float32]]:
     return weights
 
 
-class _Builder:
+class _Builder(GraphBuilder):
     """Emits the ONNX nodes of the network, tracking the static NCHW shape of the running activation."""
-
-    def __init__(self, weights: dict[str, NDArray[np.float32]]) -> None:
-        self.w = weights
-        self.used: set[str] = set()
-        self.nodes: list[onnx.NodeProto] = []
-        self.inits: dict[str, NDArray[Any]] = {}
-
-    def weight(self, name: str) -> NDArray[np.float32]:
-        if name not in self.w:
-            raise KeyError(f"weight {name!r} missing from the manifest")
-        self.used.add(name)
-        return self.w[name]
-
-    def init(self, name: str, value: NDArray[Any]) -> str:
-        if name in self.inits:
-            raise ValueError(f"duplicate initializer {name!r}")
-        self.inits[name] = np.ascontiguousarray(value)
-        return name
-
-    def node(self, op: str, inputs: list[str], name: str, **attrs: Any) -> str:
-        self.nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
-        return name
 
     def conv(self, x: str, hw: tuple[int, int], prefix: str, stride: int, same: bool,
              relu: bool) -> tuple[str, tuple[int, int], int]:
@@ -205,12 +183,8 @@ class _Builder:
 
 def build_model(manifest_path: Path) -> onnx.ModelProto:
     """The ONNX model of ``FaceRecognitionNet`` with the weights of ``manifest_path``."""
-    weights = load_weights(manifest_path)
-    b = _Builder(weights)
-    x = b.node("Transpose", [INPUT_NAME], "input/nchw", perm=[0, 3, 1, 2])
-    mean = b.init("input/mean", np.array(MEAN_RGB, np.float32).reshape(1, 3, 1, 1))
-    x = b.node("Sub", [x, mean], "input/centred")
-    x = b.node("Div", [x, b.init("input/divisor", np.array(PIXEL_DIVISOR, np.float32))], "input/normalised")
+    b = _Builder(load_weights(manifest_path))
+    x = b.normalised_input(MEAN_RGB, PIXEL_DIVISOR)
     x, hw, c = b.conv(x, (INPUT_SIZE, INPUT_SIZE), "conv32_down", 2, False, True)
     x = b.node("MaxPool", [x], "conv32_down/pool", kernel_shape=[3, 3], strides=[2, 2], pads=[0, 0, 0, 0])
     hw = ((hw[0] - 3) // 2 + 1, (hw[1] - 3) // 2 + 1)
@@ -221,70 +195,60 @@ def build_model(manifest_path: Path) -> onnx.ModelProto:
     if fc.shape != (c, DESCRIPTOR_DIM):
         raise ValueError(f"fc has shape {fc.shape}, expected ({c}, {DESCRIPTOR_DIM})")
     b.nodes.append(helper.make_node("MatMul", [x, b.init("fc/weight", fc)], [OUTPUT_NAME], name="fc"))
-    unused = sorted(set(weights) - b.used)
-    if unused:
-        raise ValueError(f"weights not used by the graph: {unused}")
+    b.check_all_used()
     source = f"{PACKAGE}@{PACKAGE_VERSION}/{MANIFEST}"
-    graph = helper.make_graph(
+    return make_model(
         b.nodes,
         "faceapi_recognition",
-        inputs=[helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["N", INPUT_SIZE, INPUT_SIZE, 3])],
-        outputs=[helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["N", DESCRIPTOR_DIM])],
-        initializer=[numpy_helper.from_array(b.inits[k], k) for k in sorted(b.inits)],
-    )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
-        producer_name=PRODUCER_NAME,
-        producer_version=PRODUCER_VERSION,
-        ir_version=IR_VERSION,
+        inputs={INPUT_NAME: ["N", INPUT_SIZE, INPUT_SIZE, 3]},
+        outputs={OUTPUT_NAME: ["N", DESCRIPTOR_DIM]},
+        initializers=b.inits,
         doc_string=(
             "dlib face recognition ResNet (dlib_face_recognition_resnet_model_v1) as ported by face-api.js, "
             f"converted from {source} (MIT). Input NHWC [N,150,150,3] RGB 0..255, an aligned dlib face chip "
             "(150 px, padding 0.25); normalisation inside. Output descriptor [N,128], not normalised."
         ),
+        props={"source": source, "license": "MIT"},
     )
-    helper.set_model_props(model, {"source": source, "license": "MIT"})
-    onnx.checker.check_model(model, full_check=True)
-    return model
+
+
+def convert_package(package_dir: Path, out_path: Path, manifest: str,
+                    build: Callable[[Path], onnx.ModelProto]) -> None:
+    """Check that ``package_dir`` is the unpacked face-api package, build its ``manifest``, write ``out_path``.
+
+    Shared with ``faceapi_expression.py``: both networks come from the same package version.
+    """
+    package_dir = Path(package_dir)
+    check_package(package_dir, PACKAGE, PACKAGE_VERSION)
+    write_model(build(package_dir / manifest), out_path)
 
 
 def convert(package_dir: Path, out_path: Path) -> None:
     """Convert the network of the unpacked npm package folder ``package_dir`` and write ONNX to ``out_path``."""
-    package_dir = Path(package_dir)
-    meta = json.loads((package_dir / "package.json").read_text())
-    if (meta.get("name"), meta.get("version")) != (PACKAGE, PACKAGE_VERSION):
-        raise ValueError(f"{package_dir}: expected {PACKAGE}@{PACKAGE_VERSION}, found "
-                         f"{meta.get('name')}@{meta.get('version')}")
-    model = build_model(package_dir / MANIFEST)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(model.SerializeToString(deterministic=True))
-    onnx.checker.check_model(str(out_path), full_check=True)
+    convert_package(package_dir, out_path, MANIFEST, build_model)
 
 
 def smoke_test(onnx_path: Path, batch: int = 2) -> None:
     """Run the file in onnxruntime (all graph optimisations on) and check the output's shape and values."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-    x = np.random.default_rng(0).uniform(0, 255, (batch, INPUT_SIZE, INPUT_SIZE, 3)).astype(np.float32)
-    (d,) = session.run([OUTPUT_NAME], {INPUT_NAME: x})
+    x = random_nhwc(0, 255, batch, INPUT_SIZE)
+    (d,) = cpu_session(onnx_path).run([OUTPUT_NAME], {INPUT_NAME: x})
     assert d.shape == (batch, DESCRIPTOR_DIM) and np.all(np.isfinite(d)), d.shape
 
 
+def package_main(doc: str, argv: list[str] | None, manifest: str, convert: Callable[[Path, Path], None],
+                 smoke_test: Callable[[Path], None]) -> None:
+    """The command line of a face-api converter (shared with ``faceapi_expression.py``)."""
+
+    def run(args: argparse.Namespace) -> Path:
+        convert(args.package_dir, args.out)
+        source: Path = args.package_dir / manifest
+        return source
+
+    converter_main(doc, PACKAGE, argv, run, smoke_test)
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--package-dir", type=Path, required=True, help="unpacked @vladmandic/face-api package")
-    parser.add_argument("--out", type=Path, required=True, help="ONNX file to write")
-    parser.add_argument("--no-smoke-test", action="store_true", help="skip the onnxruntime check")
-    args = parser.parse_args(argv)
-    convert(args.package_dir, args.out)
-    if not args.no_smoke_test:
-        smoke_test(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes) from {args.package_dir / MANIFEST}")
+    package_main(__doc__, argv, MANIFEST, convert, smoke_test)
 
 
 if __name__ == "__main__":

