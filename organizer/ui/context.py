@@ -23,6 +23,7 @@ from organizer.services.photo_search import PhotoSearch
 from organizer.services.review import ReviewService
 from organizer.services.settings_service import SettingsService
 from organizer.services.timeline import Timeline
+from organizer.services.xmp_export import XmpExport
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -59,6 +60,8 @@ class AppContext:
     photo_export: PhotoExport | None = None
     #: The library's files by date (the Timeline tab); None: no timeline tab.
     timeline: Timeline | None = None
+    #: The persons' names into XMP sidecars (File → Write Face Tags…); None: that action is disabled.
+    face_tags: XmpExport | None = None
     #: One person's faces by how doubtful they are (the person page's Check mode); None: no Check mode.
     person_check: PersonCheck | None = None
 
@@ -70,7 +73,8 @@ class AppContext:
                    persons=PersonQueries(sessions), browse=BrowseService(sessions),
                    library_settings=SettingsService(sessions), review=ReviewService(sessions, clustering.space),
                    search=PhotoSearch(sessions), photo_export=PhotoExport(sessions), timeline=Timeline(sessions),
-                   person_check=PersonCheck(sessions), make_indexer=make_indexer, settings=settings,
+                   person_check=PersonCheck(sessions), face_tags=XmpExport(sessions),
+                   make_indexer=make_indexer, settings=settings,
                    library_path=_library_file(sessions),
                    drawn=DrawnFaces(sessions, engine) if engine is not None else None)
 

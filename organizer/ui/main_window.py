@@ -33,6 +33,7 @@ from organizer.ui.edit_actions import EditActions
 from organizer.ui.edit_actions import add_action
 from organizer.ui.edit_actions import key_bindings
 from organizer.ui.export import ExportPhotos
+from organizer.ui.face_tags import WriteFaceTags
 from organizer.ui.find import FindPhotos
 from organizer.ui.folder_input import FolderInput
 from organizer.ui.indexing import IndexingController
@@ -166,6 +167,8 @@ class MainWindow(FolderInput, QMainWindow):
         m.addSeparator()
         self.export_photos = ExportPhotos(self)
         self.export_photos.add_action(m)
+        self.face_tags = WriteFaceTags(self, self.ctx.face_tags)
+        self.face_tags.add_action(m)
         m.addSeparator()
         # Preferences and Quit have no standard key on some platforms (X11 has none for Preferences).
         add_action(self, m, "&Settings…", self.open_settings,
