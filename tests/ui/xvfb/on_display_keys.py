@@ -250,3 +250,45 @@ def test_timeline_keys_from_the_x_server(make_window, qtbot, library, tmp_path, 
     qtbot.waitUntil(lambda: viewer.path == str(tmp_path / "a.jpg"), timeout=3000)
     xdotool("key", "Escape")
     qtbot.waitUntil(lambda: not shiboken6.isValid(viewer) or not viewer.isVisible(), timeout=3000)  # deleted on close
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None,
+                    reason="xdotool is not installed (Debian: apt-get install xdotool)")
+def test_check_mode_keys_from_the_x_server(make_window, qtbot, library, tmp_path, monkeypatch):
+    """Ctrl+K puts the person's doubtful face first, K keeps it (no longer flagged), Ctrl+Z flags it again: key
+    events from the X server, with the focus on the person page."""
+    import dataclasses
+
+    from test_check_mode import _checked
+    from test_check_mode import _order
+    from test_check_mode import _photos
+    from test_review import build_review_library
+
+    from organizer.services.settings_service import LibrarySettings
+
+    before = LibrarySettings.cluster_params  # the synthetic faces are 16-D: the window clusters them uncentred
+    monkeypatch.setattr(LibrarySettings, "cluster_params",
+                        lambda self, base=None: dataclasses.replace(before(self, base), centre=False))
+    ids = build_review_library(library, odd_face=True)
+    odd, anna = ids["odd"], ids["A"]
+    _photos(library, tmp_path, odd)
+    w = make_window()
+    w.resize(1100, 700)
+    _show(qtbot, w)
+    qtbot.waitUntil(lambda: not w.snapshots.running and w.person_model.row_of(anna) >= 0, timeout=10_000)
+    check = w.person_check
+    w.open_person(anna)
+    qtbot.waitUntil(lambda: check.count == 1 and len(_order(w)) == 6, timeout=10_000)
+    w.page.view.setFocus()
+    qtbot.waitUntil(lambda: w.page.view.hasFocus(), timeout=3000)
+
+    def xdotool(*args):
+        subprocess.run(["xdotool", *args], check=True, timeout=30, env=dict(os.environ))
+
+    xdotool("key", "ctrl+k")
+    qtbot.waitUntil(lambda: check.checking and _order(w)[0] == odd, timeout=10_000)
+    qtbot.waitUntil(lambda: w.page.selected_face_ids() == [odd] and w.page.view.hasFocus(), timeout=3000)
+    xdotool("key", "k")
+    qtbot.waitUntil(lambda: _checked(library) == [odd] and check.count == 0, timeout=10_000)
+    xdotool("key", "ctrl+z")
+    qtbot.waitUntil(lambda: _checked(library) == [] and check.count == 1, timeout=10_000)
