@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
@@ -113,6 +114,16 @@ class ReviewReport:
     def count(self) -> int:
         """What the "Review" entry says: how many questions there are."""
         return len(self.suggestions) + len(self.duplicates)
+
+
+def _mean_rows(groups: list[np.ndarray], weight: np.ndarray, x: np.ndarray, mean: bool = True) -> np.ndarray:
+    """Per group of row indices the mean (``mean``) or sum of ``weight[i] * x[i]``, as one sparse product."""
+    sizes = np.array([g.size for g in groups], dtype=np.int64)
+    cols = np.concatenate(groups) if groups else np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(len(groups)), sizes)
+    vals = weight[cols] / (np.repeat(np.maximum(sizes, 1), sizes) if mean else 1.0)
+    w = sparse.csr_matrix((vals.astype(np.float32), (rows, cols)), shape=(len(groups), x.shape[0]))
+    return np.asarray(w @ x, dtype=np.float32)
 
 
 def _name(names: dict[int, str | None], pid: int) -> str:
@@ -216,16 +227,18 @@ class _Context:
         agree = np.ones((len(candidates), 0), dtype=bool)
         blocked = np.stack([~np.isfinite(d) for _f, _g, _j, d in candidates])
         chosen = np.array([j for _f, _g, j, _d in candidates])
+        big_members = [self.members[p] for p in big]
+        cand_groups = [g for _f, g, _j, _d in candidates]
         for emb, has in ((items.faceres, np.ones(items.n, bool)), (items.dlib, items.has_dlib)):
-            used = np.unique(np.concatenate([g for _f, g, _j, _d in candidates] +
-                                            [self.members[p] for p in big]))
-            e = np.zeros((items.n, emb.shape[1]), np.float32)
-            e[used] = l2_normalise(np.where(has[used, None], emb[used], 0.0))
-            means = np.stack([e[self.members[p]].mean(axis=0) for p in big])
-            mine = np.stack([e[g].mean(axis=0) for _f, g, _j, _d in candidates])
+            # means of unit rows as one sparse product each (no copy of the 100 000 embeddings): the weights hold
+            # 1 / (group size x row norm), and a row without that network's embedding weighs nothing
+            norm = np.sqrt(np.einsum("ij,ij->i", emb, emb))
+            inv = np.where(has & (norm > 0), 1.0 / np.maximum(norm, 1e-12), 0.0)
+            means = _mean_rows(big_members, inv, emb)
+            mine = _mean_rows(cand_groups, inv, emb)
             sim = mine @ means.T
             sim[blocked] = -np.inf
-            known = np.array([bool(has[g].all()) for _f, g, _j, _d in candidates])
+            known = np.array([bool(has[g].all()) for g in cand_groups])
             said = np.where(known, sim.argmax(axis=1) == chosen, True)  # no opinion: no objection
             agree = np.concatenate([agree, np.where(known, said, True)[:, None]], axis=1)
         out: list[Suggestion] = []
@@ -296,9 +309,9 @@ class _Context:
         pids = sorted(p for p in self.members if p not in self.small)  # small persons are suggestions instead
         if len(pids) < 2:
             return []
-        sums = np.stack([x[self.members[p]].sum(axis=0) for p in pids]).astype(np.float32)
+        sums = _mean_rows([self.members[p] for p in pids], np.ones(items.n), x, mean=False)
         counts = np.array([self.members[p].size for p in pids], dtype=np.float64)
-        photos = [{str(items.groups[i]) for i in self.members[p].tolist()} for p in pids]
+        photos = [{items.groups[i] for i in self.members[p].tolist()} for p in pids]
         found_d, found_a, found_c = [], [], []
         block = 1024
         for a0 in range(0, len(pids), block):
