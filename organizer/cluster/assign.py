@@ -70,8 +70,7 @@ def person_distances(inp: ClusterInput, persons: Sequence[PersonProfile],
     # each person's sum scaled by -2 / its count, so one product gives -2 x . mean; then the rest in place:
     # [items, persons] matrices are hundreds of MB at 10 000 x 5 000, and every temporary costs a pass over one
     sums = np.stack([p.emb_sum for p in persons]).astype(np.float64) * (-2.0 / counts[:, None])
-    d = np.asarray(x, dtype=np.float32) @ sums.astype(np.float32).T
-    d = d.astype(np.float64)
+    d: NDArray[np.float64] = (np.asarray(x, dtype=np.float32) @ sums.astype(np.float32).T).astype(np.float64)
     d += 2.0
     if params.age_weight:
         ages = current_ages(np.asarray(inp.birth_years), params.current_year)
