@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import cv2
@@ -135,7 +136,7 @@ def test_a_double_click_opens_and_the_date_bar_jumps_to_a_year(make_window, qtbo
     w.resize(700, 330)  # short, so that there is something to scroll
     qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 0, timeout=3000)
     # A click on the bar's "2011" puts 2011's header at the top of the view.
-    y2011 = bar._bar_y(next(y for y, label in bar._years if label == "2011"))
+    y2011 = bar._bar_y(next(y for y, label, _n in bar._years if label == "2011"))
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(20, y2011))
     top = view.indexAt(QPoint(5, 2))
     assert model.data(top) == "2011" or view.verticalScrollBar().value() == view.verticalScrollBar().maximum()
@@ -167,3 +168,38 @@ def test_resizing_rebuilds_the_strips_and_an_edit_reloads_the_names(make_window,
         w._edited()
     a = next(i for i, it in enumerate(model.items()) if it.path.endswith("a.jpg"))
     qtbot.waitUntil(lambda: model.tooltip(a).startswith("Anna Karenina"), timeout=5000)
+
+
+def test_the_date_bar_labels_the_years_most_photos_are_of_when_labels_crowd(qtbot):
+    """Nine years of one photo each, then a year of 600 (the phone's): on a short bar the single years' labels
+    would cover each other; the big year, and the first and last, keep theirs."""
+    from organizer.services.timeline import TimelineItem
+    from organizer.ui.models.timeline_model import TimelineModel
+    from organizer.ui.views.timeline import TimelinePage
+    from organizer.ui.workers import Pools
+
+    items = [TimelineItem(i, f"/p/{i}.jpg", "photo", dt.datetime(2010 + i, 1, 1), 4, 3, "exif", 0, ())
+             for i in range(9)]
+    items += [TimelineItem(100 + i, f"/p/b{i}.jpg", "photo", dt.datetime(2019, 1 + i % 12, 1), 4, 3, "exif", 0, ())
+              for i in range(600)]
+    items.append(TimelineItem(999, "/p/last.jpg", "photo", dt.datetime(2020, 5, 1), 4, 3, "exif", 0, ()))
+    pools = Pools()
+    model = TimelineModel(pools, lambda p: f"Person {p}")
+    page = TimelinePage(model)
+    qtbot.addWidget(page, before_close_func=lambda _w: pools.wait())
+    page.resize(900, 400)
+    page.show()
+    model.set_columns(page.view.fitting_columns())
+    model.set_items(sorted(items, key=lambda it: it.taken))
+    bar = page.date_bar
+    assert bar.years() == [str(y) for y in range(2010, 2021)]
+    shown = bar.labelled()
+    assert {"2010", "2019", "2020"} <= set(shown) and len(shown) < len(bar.years())
+    ys = sorted(bar._bar_y(y) for y, label, _n in bar._years if label in shown)
+    assert all(b - a >= bar.fontMetrics().height() for a, b in itertools.pairwise(ys))
+    # the big year's months mark the way through it, between the year labels, never over one
+    months = bar.month_labels()
+    assert len(months) >= 3 and {label for _y, label in months} <= {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+                                                                   "Aug", "Sep", "Oct", "Nov", "Dec"}
+    every = sorted(ys + [y for y, _l in months])
+    assert all(b - a >= bar.fontMetrics().height() for a, b in itertools.pairwise(every))

@@ -167,6 +167,10 @@ class TimelineModel(QAbstractListModel):
     def groups(self) -> list[MonthGroup]:
         return self._groups
 
+    def year_count(self, year: int | None) -> int:
+        """How many files the year (None: undated) holds."""
+        return self._year_counts.get(year, 0)
+
     def row(self, i: int) -> Row:
         return self._rows[i]
 

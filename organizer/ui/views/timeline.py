@@ -4,12 +4,10 @@
 :class:`TimelineView` is a QListView over :class:`~organizer.ui.models.timeline_model.TimelineModel`'s rows (a
 header, or a strip of previews); it keeps its own current preview, moved with the arrow keys, Home/End and
 Page Up/Down, opened with Return or a double-click. Hovering a preview names the persons on it.
-:class:`DateBar` beside it shows where each year lies in the whole list; a click or a drag there scrolls to it.
+:class:`~organizer.ui.views.date_bar.DateBar` beside it shows where each year lies in the whole list.
 """
 
 from __future__ import annotations
-
-from bisect import bisect_right
 
 from PySide6.QtCore import QEvent
 from PySide6.QtCore import QModelIndex
@@ -37,6 +35,7 @@ from organizer.ui.models.timeline_model import THUMB_SIDE
 from organizer.ui.models.timeline_model import RowKind
 from organizer.ui.models.timeline_model import TimelineModel
 from organizer.ui.models.timeline_model import TimelineRole
+from organizer.ui.views.date_bar import DateBar
 
 PAD = 5
 CELL = THUMB_SIDE + 2 * PAD
@@ -128,6 +127,11 @@ class TimelineView(QListView):
         model.previews_arrived.connect(self.viewport().update)
 
     # -- geometry
+
+    @staticmethod
+    def row_height(kind: RowKind) -> int:
+        """The height of a row of that kind (the date bar adds them up to place the years)."""
+        return HEIGHTS[kind]
 
     def fitting_columns(self) -> int:
         return max(1, self.viewport().width() // CELL)
@@ -264,82 +268,6 @@ class TimelineView(QListView):
             if index.isValid() and index.data(TimelineRole.Kind) == RowKind.STRIP:
                 return index.data(TimelineRole.Span)[0]
         return 0
-
-
-class DateBar(QWidget):
-    """A slim bar beside the timeline with the years where they lie in it; click or drag to go there."""
-
-    def __init__(self, view: TimelineView, parent=None) -> None:
-        super().__init__(parent)
-        self._view = view
-        self._years: list[tuple[int, str]] = []  # (content offset, label) of each year's header
-        self._total = 0
-        self.setFixedWidth(64)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip("Click or drag to go to a year")
-        bar = view.verticalScrollBar()
-        bar.valueChanged.connect(self.update)
-        bar.rangeChanged.connect(self.update)
-        view.timeline_model.modelReset.connect(self._recompute)
-
-    def _recompute(self) -> None:
-        model = self._view.timeline_model
-        offsets, y = [], 0
-        for i in range(model.rowCount()):
-            r = model.row(i)
-            if r.kind == RowKind.YEAR:
-                offsets.append((y, str(r.value) if r.value is not None else "no date"))
-            y += HEIGHTS[r.kind]
-        self._years, self._total = offsets, y
-        self.update()
-
-    def years(self) -> list[str]:
-        return [label for _y, label in self._years]
-
-    def _bar_y(self, content_y: int) -> int:
-        return round(content_y / max(1, self._total) * (self.height() - 16)) + 8
-
-    def paintEvent(self, event) -> None:
-        p = QPainter(self)
-        pal = self.palette()
-        p.fillRect(self.rect(), pal.color(QPalette.ColorRole.AlternateBase))
-        if not self._years:
-            return
-        view_h = self._view.viewport().height()
-        top = self._view.verticalScrollBar().value()
-        window = QRect(2, self._bar_y(top), self.width() - 4, max(4, self._bar_y(top + view_h) - self._bar_y(top)))
-        shade = pal.color(QPalette.ColorRole.Highlight)
-        shade.setAlpha(60)
-        p.fillRect(window, shade)
-        p.setPen(pal.color(QPalette.ColorRole.Text))
-        fm = p.fontMetrics()
-        last = -1000
-        for y, label in self._years:
-            by = self._bar_y(y)
-            p.drawLine(2, by, 8, by)
-            if by - last >= fm.height():  # labels that would overlap are left out (their ticks stay)
-                p.drawText(QRect(10, by - fm.height() // 2, self.width() - 12, fm.height()),
-                           Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
-                last = by
-
-    def mousePressEvent(self, event) -> None:
-        self._jump(event.position().y())
-
-    def mouseMoveEvent(self, event) -> None:
-        if event.buttons() & Qt.MouseButton.LeftButton:
-            self._jump(event.position().y())
-
-    def _jump(self, y: float) -> None:
-        """Scrolls so that the content at that height of the bar is at the top (a year label's click: its year)."""
-        if not self._years:
-            return
-        content = (y - 8) / max(1, self.height() - 16) * self._total
-        # Snap to a year header a few pixels away, so a click on a label lands on the year, not just before it.
-        starts = [oy for oy, _l in self._years]
-        k = bisect_right(starts, content + 6 * self._total / max(1, self.height())) - 1
-        if k >= 0 and abs(self._bar_y(starts[k]) - y) <= 8:
-            content = starts[k]
-        self._view.verticalScrollBar().setValue(round(content))
 
 
 class TimelinePage(QWidget):
