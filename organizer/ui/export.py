@@ -10,24 +10,15 @@ message with their reasons. The folder and options chosen last are this desktop'
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
 from PySide6.QtCore import Qt
-from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
-from PySide6.QtWidgets import QMessageBox
-from PySide6.QtWidgets import QProgressBar
-from PySide6.QtWidgets import QPushButton
 from PySide6.QtWidgets import QWidget
 
-from organizer.core.progress import CancelToken
 from organizer.core.progress import Progress
-from organizer.core.vocabulary import Phase
 from organizer.services import photo_export
 from organizer.services.photo_export import ExportGroup
 from organizer.services.photo_export import ExportMode
@@ -37,38 +28,22 @@ from organizer.services.photo_search import PhotoHit
 from organizer.ui.dialogs.export_photos import ExportDialog
 from organizer.ui.edit_actions import add_action
 from organizer.ui.folder_input import pictures_folder
-from organizer.ui.workers import GeneratorWorker
+from organizer.ui.status_job import StatusBarJob
 
 if TYPE_CHECKING:
     from organizer.ui.main_window import MainWindow
 
-#: The failures the message lists in full (the rest are counted; every one is in the log).
-FAILURES_LISTED = 200
 
-
-class ExportPhotos(QObject):
+class ExportPhotos(StatusBarJob):
     """The Export Photos action, its dialog and the running export (one at a time)."""
 
-    #: An export ended: its :class:`ExportResult`, or None when it failed as a whole (the label says why).
-    finished = Signal(object)
+    title = "Export Photos"
+    stopping_text = "Stopping the export after the current file…"
 
     def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
+        super().__init__(window, "Stop Export")
         self._service = window.ctx.photo_export
         self.dialog: ExportDialog | None = None
-        #: The message listing the last export's failures, while it is open.
-        self.report: QMessageBox | None = None
-        self.worker: GeneratorWorker | None = None
-        self._failure: str | None = None
-        self._last_status = 0.0
-        self.progress = QProgressBar(textVisible=True)
-        self.progress.setMaximumWidth(220)
-        self.stop_button = QPushButton("Stop Export")
-        self.stop_button.clicked.connect(self.cancel)
-        for w in (self.progress, self.stop_button):
-            window.statusBar().addPermanentWidget(w)
-            w.hide()
 
     def add_action(self, menu: QMenu) -> QAction:
         """File → Export Photos…, enabled while a person is selected in the grid."""
@@ -136,90 +111,32 @@ class ExportPhotos(QObject):
 
     # -- the export
 
-    @property
-    def running(self) -> bool:
-        return self.worker is not None
-
     def start(self, groups: Sequence[ExportGroup], options: ExportOptions) -> bool:
         """Starts the export (False when one is running already); the result comes in :attr:`finished`."""
-        label = self._window.status_label
         if self.worker is not None:
-            label.setText("An export is running: wait for it to finish, or stop it")
+            self._window.status_label.setText("An export is running: wait for it to finish, or stop it")
             return False
         s = self._window.settings
         s.setValue("export/folder", options.folder)
         s.setValue("export/mode", str(options.mode))
         s.setValue("export/per_person", options.per_group_folders)
         s.setValue("export/sidecars", options.sidecars)
-        outcome: list[ExportResult] = []
-
-        def job(cancel: CancelToken) -> Iterator[Progress]:
-            outcome.append((yield from photo_export.run(groups, options, cancel)))
-
-        w = GeneratorWorker(job)
-        w.signals.progressed.connect(self._progressed)
-        w.signals.failed.connect(self._failed)
-        w.signals.finished.connect(lambda: self._finished(outcome[0] if outcome else None))
-        self.worker, self._failure = w, None
-        label.setText(f"Exporting to {options.folder}…")
-        self.progress.setRange(0, 0)
-        for b in (self.progress, self.stop_button):
-            b.show()
-        # The review pool: the one for long jobs that write nothing into the library, so that the export holds up
-        # neither the previews on the io pool nor the library's writes on the db pool.
-        pools = self._window.pools
-        pools.start(pools.review, w)
+        self.launch(lambda cancel: photo_export.run(groups, options, cancel), f"Exporting to {options.folder}…")
         return True
 
-    def cancel(self) -> None:
-        """Stops the export after the current file (what it exported stays)."""
-        if self.worker is not None:
-            self.worker.cancel()
-            self._window.status_label.setText("Stopping the export after the current file…")
+    def progress_text(self, p: Progress) -> str:
+        name = os.path.basename(p.path) if p.path else ""
+        failed = f", {p.errors} failed" if p.errors else ""
+        return f"Exporting {name}   {p.done}/{p.total}{failed}"
 
-    def _progressed(self, p: Progress) -> None:
-        now = time.monotonic()
-        if p.phase == Phase.DONE or (now - self._last_status < 0.1 and p.done != p.total):
-            return  # at most 10 repaints a second
-        self._last_status = now
-        self.progress.setRange(0, max(1, p.total))
-        self.progress.setValue(p.done)
-        self.progress.setFormat(f"{p.done}/{p.total}")
-        if self.worker is not None and not self.worker.cancel_token.cancelled:
-            name = os.path.basename(p.path) if p.path else ""
-            failed = f", {p.errors} failed" if p.errors else ""
-            self._window.status_label.setText(f"Exporting {name}   {p.done}/{p.total}{failed}")
+    def failed_text(self, e: BaseException) -> str:
+        return f"Export failed: {e}"
 
-    def _failed(self, e: BaseException) -> None:
-        self._failure = f"Export failed: {e}"  # logged by the worker
+    def summary(self, result: ExportResult | None) -> str:
+        return result.summary() if result is not None else "Export stopped"
 
-    def _finished(self, res: ExportResult | None) -> None:
-        self.worker = None
-        for b in (self.progress, self.stop_button):
-            b.hide()
-        self._window.status_label.setText(self._failure or (res.summary() if res is not None else "Export stopped"))
-        if res is not None and res.failed:
-            self._report(res)
-        self.finished.emit(res)
-
-    def _report(self, res: ExportResult) -> None:
-        """The failed files and why, in a message that does not block the window."""
-        lines = [f"{path}: {error}" for path, error in res.failed[:FAILURES_LISTED]]
-        if len(res.failed) > FAILURES_LISTED:
-            lines.append(f"… and {len(res.failed) - FAILURES_LISTED} more")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Export Photos",
-                          f"{len(res.failed)} of the files could not be exported.", QMessageBox.StandardButton.Ok,
-                          self._window)
-        box.setInformativeText(res.failed[0][1] if len(res.failed) == 1 else "The details list each with its reason.")
-        box.setDetailedText("\n".join(lines))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.destroyed.connect(lambda *_a, b=box: self._report_closed(b))
-        self.report = box
-        box.open()
-
-    def _report_closed(self, box: QMessageBox) -> None:
-        if self.report is box:
-            self.report = None
+    def failures_text(self, n: int) -> str:
+        return f"{n} of the files could not be exported."
 
 
 def _flag(value: object) -> bool:
