@@ -4,7 +4,7 @@
     python bench/cluster_incremental.py [--persons 5000] [--faces 100000] [--new 1000] [--db PATH]
 
 Builds (unless ``--db`` exists) a library of synthetic faces with real-like similarities (devtools.synthetic,
-faceres-like 1024-D and dlib-like 128-D embeddings) of ``--persons`` identities: ``--faces`` faces, 97 % in their
+faceres-like 1024-D and ArcFace-like 512-D embeddings) of ``--persons`` identities: ``--faces`` faces, 97 % in their
 identity's person and the rest unsorted, as a library looks after earlier runs; and two batches of ``--new`` faces
 of the same identities kept aside. Then, as the app and the command line run it after indexing new photos:
 
@@ -48,7 +48,7 @@ from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
 from organizer.services.clustering import ClusteringService
-from organizer.vision.engine import current_dlib_model
+from organizer.vision.engine import current_second_model
 
 
 def build(path: Path, n_persons: int, n_faces: int, n_new: int) -> None:
@@ -57,7 +57,7 @@ def build(path: Path, n_persons: int, n_faces: int, n_new: int) -> None:
     counts = np.bincount(rng.integers(0, n_persons, total), minlength=n_persons)
     counts[counts == 0] = 1
     x, y = make_synthetic(n_persons, counts, dim=1024, spread=0.3, subspace=64, seed=1)
-    d, _ = make_synthetic(n_persons, counts, dim=128, spread=0.3, subspace=32, seed=2)
+    d, _ = make_synthetic(n_persons, counts, dim=512, spread=0.3, subspace=32, seed=2)
     order = rng.permutation(len(y))  # the batches aside are faces of any identity
     x, d, y = x[order], d[order], y[order]
     old = len(y) - 2 * n_new
@@ -83,7 +83,7 @@ def _insert(s, x, d, y, person, first: int) -> None:
          "p_male": float(y[k] % 2), "age": float(20 + y[k] % 50),
          "person_id": int(person[k]) or None, "assigned_by": DecidedBy.ALGORITHM if person[k] else None}
         for k, i in enumerate(ids)])
-    s.execute(insert(FaceEmbedding), [{"face_id": i, "model": current_dlib_model(), "dim": 128,
+    s.execute(insert(FaceEmbedding), [{"face_id": i, "model": current_second_model(), "dim": 512,
                                        "vector": d[k].astype("<f4").tobytes()} for k, i in enumerate(ids)])
 
 

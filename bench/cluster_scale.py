@@ -20,7 +20,7 @@ app's settings. The exact reference is computed on the very embeddings the appro
 (``prepare_items`` with the same parameters).
 
     .venv/bin/python bench/cluster_scale.py --centre --neighbours 10 --agree 20000 --large 100000
-    .venv/bin/python bench/cluster_scale.py --centre --neighbours 20 --dim 1152 --threshold 1.3 --large 100000
+    .venv/bin/python bench/cluster_scale.py --centre --neighbours 20 --dim 1536 --threshold 1.3 --large 100000
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--neighbours", type=int, default=0, help="neighbour augmentation (ClusterParams.neighbours)")
     ap.add_argument("--dim", type=int, default=1024,
-                    help="embedding dimension (1152: the app's fused faceres + dlib embedding)")
+                    help="embedding dimension (1536: the app's fused faceres + ArcFace-type embedding)")
     ap.add_argument("--part", choices=["agree", "large"], help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

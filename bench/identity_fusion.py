@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
-"""faceres vs dlib's ResNet (face-api.js port) vs their fusion, on the developer faces, by an honest protocol.
+"""faceres vs dlib's ResNet (face-api.js port) vs the ArcFace-type network vs their fusions, on the developer
+faces, by an honest protocol.
 
 1. Embeds every face of the images bench/cluster_embed.py uses (identity folders + ``_unlabelled``,
-   ``_groups``, ``_age_gender``) with both networks and caches them (``--cache``, an .npz outside the repo):
+   ``_groups``, ``_age_gender``) with the three networks and caches them (``--cache``, an .npz outside the repo):
    faceres as the app computes it (raw features of the crop and of its mirror image; the app's embedding is
-   their normalised sum; P(male) and age from faceres + faceres-deep, calibrated) and dlib's ResNet on the
-   aligned chip (organizer.vision.align) and on its mirror image.
+   their normalised sum; P(male) and age from faceres + faceres-deep, calibrated), dlib's ResNet on its aligned
+   chip (organizer.vision.align) and on its mirror image, and the ArcFace-type network (the app's second
+   identity network, columns ``arc``/``arc_flip``) on its ArcFace chip and its mirror image.
 2. Splits the identities in two halves by a hash of the name (distractor images by a hash of the path) and,
    in both directions, tunes on one half and reports on the other, all of that half's distractors in:
    identity ROC-AUC, and BCubed P/R/F and K/C of organizer.cluster.cluster_faces (centring, neighbour
@@ -23,7 +25,8 @@
     .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --cache /tmp/identity_fusion.npz
     .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --objective all --variants 0,2,3,4,7
     .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --objective all --variants 8,9,10
-    .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --write-dlib-mean
+    .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --objective all --variants 11,12,13,14
+    .venv/bin/python bench/identity_fusion.py /work/shared/data/faces --write-second-mean
 
 Embedding takes ~2 min on 2 cores; the evaluation of all variants ~25 min (the fusions tune w, k and t).
 """
@@ -71,6 +74,7 @@ SOURCES = {
 def embed_all(root: Path, threads: int, limit: int) -> dict[str, np.ndarray]:
     """Both networks on every face of the developer set's images (see the module doc)."""
     from organizer.vision.analyzer import FaceAnalyzer
+    from organizer.vision.arcface import ArcFaceNetwork
     from organizer.vision.dlib_resnet import DlibResnetNetwork
     from organizer.vision.faceres import crop_face
     from organizer.vision.faceres import expected_age
@@ -83,11 +87,12 @@ def embed_all(root: Path, threads: int, limit: int) -> dict[str, np.ndarray]:
     net = an.network
     st = net.settings
     dnet = DlibResnetNetwork(an.store)
+    anet = ArcFaceNetwork(an.store)
     images = list_images(root, EXTRA)
     if limit:
         images = images[:limit]
     keys = ("path", "face", "box", "landmarks", "size", "feat", "feat_flip", "p_male", "age", "dlib", "dlib_flip",
-            "usable", "issue")
+            "arc", "arc_flip", "arc_usable", "usable", "issue")
     rows: dict[str, list] = {k: [] for k in keys}
     t0 = time.time()
     checked = False
@@ -119,6 +124,9 @@ def embed_all(root: Path, threads: int, limit: int) -> dict[str, np.ndarray]:
         chips, usable, issues = dnet.chips(img.pixels, dets)
         d1 = dnet.raw(chips)
         d2 = dnet.raw(np.ascontiguousarray(chips[:, :, ::-1]))
+        achips, a_usable, _ = anet.chips(img.pixels, dets)
+        a1 = anet.raw(achips)
+        a2 = anet.raw(np.ascontiguousarray(achips[:, :, ::-1]))
         rel = str(path.relative_to(root))
         s = 1.0 / img.scale
         for i, d in enumerate(dets):
@@ -133,13 +141,16 @@ def embed_all(root: Path, threads: int, limit: int) -> dict[str, np.ndarray]:
             rows["age"].append(ages[i])
             rows["dlib"].append(d1[i])
             rows["dlib_flip"].append(d2[i])
+            rows["arc"].append(a1[i])
+            rows["arc_flip"].append(a2[i])
+            rows["arc_usable"].append(a_usable[i])
             rows["usable"].append(usable[i])
             rows["issue"].append(issues[i] or "")
         if n % 200 == 0:
             print(f"  {n}/{len(images)} images {time.time() - t0:.0f}s", flush=True)
     print(f"embedded {len(rows['path'])} faces of {len(images)} images in {time.time() - t0:.0f}s")
     out = {k: np.array(v) for k, v in rows.items()}
-    for k in ("box", "landmarks", "feat", "feat_flip", "p_male", "age", "dlib", "dlib_flip"):
+    for k in ("box", "landmarks", "feat", "feat_flip", "p_male", "age", "dlib", "dlib_flip", "arc", "arc_flip"):
         out[k] = out[k].astype(np.float32)
     return out
 
@@ -192,6 +203,8 @@ class Variant:
     per_part: bool = False
     #: faces predicted younger than this get faceres alone (dlib's ResNet was trained on adults)
     child_age: float = 0.0
+    #: the second network's cache columns: "dlib" (dlib's ResNet) or "arc" (the ArcFace-type network, the app's)
+    second: str = "dlib"
 
 
 WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -209,27 +222,31 @@ VARIANTS = (
     Variant("app: faceres+dlib(flip) per part", None, False, True, True),
     Variant("app: ... children<13 faceres only", None, False, True, True, 13.0),
     Variant("app: ... children<8 faceres only", None, False, True, True, 8.0),
+    Variant("arcface", 0.0, False, False, second="arc"),
+    Variant("arcface (flip-averaged)", 0.0, False, True, second="arc"),
+    Variant("app: faceres+arcface per part", None, False, False, True, second="arc"),
+    Variant("faceres+arcface(flip) per part", None, False, True, True, second="arc"),
 )
 
 #: folders whose faces make the fixed centring means (none of them is an evaluation identity)
 MEAN_FOLDERS = ("_age_gender/", "_unlabelled/", "_groups/")
 
 
-def part_means(z: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """faceres' stored mean (the app's) and dlib's mean over the distractor folders' faces."""
+def part_means(z: dict[str, np.ndarray], second: str = "dlib") -> tuple[np.ndarray, np.ndarray]:
+    """faceres' stored mean (the app's) and the second network's mean over the distractor folders' faces."""
     sel = np.array([p.startswith(MEAN_FOLDERS) for p in z["path"]])
-    return _stored_mean(z["feat"].shape[1]), l2(z["dlib"][sel]).mean(axis=0)
+    return _stored_mean(z["feat"].shape[1]), l2(z[second][sel]).mean(axis=0)
 
 
 
 def variant_x(z: dict[str, np.ndarray], rows: np.ndarray, v: Variant, w: float) -> np.ndarray:
     """Embeddings of a variant before centring (concatenation of L2-normalised parts)."""
     f = z["feat"][rows] + (z["feat_flip"][rows] if v.faceres_flip else 0.0)
-    d = z["dlib"][rows] + (z["dlib_flip"][rows] if v.dlib_flip else 0.0)
+    d = z[v.second][rows] + (z[f"{v.second}_flip"][rows] if v.dlib_flip else 0.0)
     if v.per_part:
         from organizer.cluster.fusion import fuse_identity
 
-        mu_f, mu_d = part_means(z)
+        mu_f, mu_d = part_means(z, v.second)
         dlib_w = np.where(z["age"][rows] < v.child_age, 0.0, 1.0 - w)
         return fuse_identity(f, d, mu_f, mu_d, dlib_w)
     if w >= 1.0:
@@ -393,8 +410,9 @@ def box_template(z: dict[str, np.ndarray]) -> None:
 
 
 def speed(root: Path, threads: int, batches: int) -> None:
-    """ms/face of one pass of the dlib network and of faceres at batch 8 (crops already cut), and of the alignment."""
+    """ms/face of one pass of each identity network at batch 8 (crops already cut), and of the alignments."""
     from organizer.vision.analyzer import FaceAnalyzer
+    from organizer.vision.arcface import ArcFaceNetwork
     from organizer.vision.dlib_resnet import DlibResnetNetwork
     from organizer.vision.faceres import crop_face
     from organizer.vision.models import ModelStore
@@ -402,6 +420,7 @@ def speed(root: Path, threads: int, batches: int) -> None:
 
     an = FaceAnalyzer(ModelStore(options=RuntimeOptions(intra_op_threads=threads)))
     dnet = DlibResnetNetwork(an.store)
+    anet = ArcFaceNetwork(an.store)
     paths = [p for p in list_images(root, ())][:64]
     items = []
     for p in paths:
@@ -412,6 +431,9 @@ def speed(root: Path, threads: int, batches: int) -> None:
     t0 = time.perf_counter()
     chips = np.concatenate([dnet.chips(px, d)[0] for px, d in items])
     t_align = (time.perf_counter() - t0) / len(chips)
+    t0 = time.perf_counter()
+    achips = np.concatenate([anet.chips(px, d)[0] for px, d in items])
+    t_arc_align = (time.perf_counter() - t0) / len(achips)
     crops = np.stack([crop_face(px, d[0].box, an.network.settings.margin) for px, d in items[:8]])
 
     def per_face_ms(run, x: np.ndarray) -> np.ndarray:
@@ -426,12 +448,14 @@ def speed(root: Path, threads: int, batches: int) -> None:
     threads = an.store.options.threads()
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"load before: {up}")
-    nets = (("dlib ResNet (one pass)", dnet.raw, chips[:8]), ("faceres (one pass)", an.network.raw, crops))
+    nets = (("dlib ResNet (one pass)", dnet.raw, chips[:8]), ("ArcFace-type (one pass)", anet.raw, achips[:8]),
+            ("faceres (one pass)", an.network.raw, crops))
     for name, run, x in nets:
         ms = per_face_ms(run, x)
         print(f"{name:24s} batch 8, {threads} intra-op threads: median {np.median(ms):.2f} ms/face "
               f"(min {ms.min():.2f}, max {ms.max():.2f}; {batches} batches)")
-    print(f"dlib alignment (chip from the decoded image): {1000 * t_align:.2f} ms/face")
+    print(f"dlib alignment (chip from the decoded image): {1000 * t_align:.2f} ms/face; "
+          f"ArcFace alignment {1000 * t_arc_align:.2f} ms/face")
     up = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"load after: {up}")
 
@@ -455,8 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--box-template", action="store_true", help="print the median box on the template and stop")
     ap.add_argument("--speed-batches", type=int, default=30, help="batches timed for the speed figure (0 = skip)")
     ap.add_argument("--speed-only", action="store_true", help="only the speed figures")
-    ap.add_argument("--write-dlib-mean", action="store_true",
-                    help="write organizer/cluster/mean_dlib.npy (dlib's mean over the distractor folders) and stop")
+    ap.add_argument("--write-second-mean", action="store_true",
+                    help="write organizer/cluster/mean_arcface.npy (the ArcFace-type network's mean over the "
+                         "distractor folders) and stop")
     ap.add_argument("--age-term", action="store_true",
                     help="birth years from the predicted ages as if shot in 2025 (eq. 1's age term on; the app has "
                          "none for undated photos such as these)")
@@ -477,12 +502,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.box_template:
         box_template(z)
         return 0
-    if args.write_dlib_mean:
-        from organizer.cluster.fusion import MEAN_DLIB_FILE
+    if args.write_second_mean:
+        from organizer.cluster.fusion import MEAN_SECOND_FILE
 
-        mean = part_means(z)[1].astype(np.float32)
-        np.save(MEAN_DLIB_FILE, mean)
-        print(f"mean of {sum(p.startswith(MEAN_FOLDERS) for p in z['path'])} faces -> {MEAN_DLIB_FILE}")
+        mean = part_means(z, "arc")[1].astype(np.float32)
+        np.save(MEAN_SECOND_FILE, mean)
+        print(f"mean of {sum(p.startswith(MEAN_FOLDERS) for p in z['path'])} faces -> {MEAN_SECOND_FILE}")
         return 0
     unusable = int((~z["usable"].astype(bool)).sum())
     kinds = ("small face", "turned face", "fit the frontal template badly", "landmarks outside the image",

@@ -67,7 +67,7 @@ from organizer.cluster.linkage import node_distance_matrix  # noqa: E402
 
 #: the app's fusion: faceres + dlib(flip) per part, faceres alone under 13
 APP = VARIANTS[9]
-#: faceres weight (the app's dlib_weight 0.3 is w = 0.7 here)
+#: faceres weight (the app's second_weight 0.3 is w = 0.7 here)
 WEIGHTS = (0.5, 0.6, 0.7, 0.8)
 NEIGHBOURS = (10, 20, 30)
 CUTS = tuple(float(t) for t in np.round(np.arange(0.35, 0.6501, 0.025), 3))

@@ -4,7 +4,7 @@
     python bench/review_speed.py [--persons 5000] [--faces 100000] [--db PATH]
 
 Builds (unless ``--db`` exists) a library of synthetic faces with real-like similarities (devtools.synthetic):
-faceres-like 1024-D and dlib-like 128-D embeddings of ``--persons`` identities, 90 % of the faces assigned to
+faceres-like 1024-D and ArcFace-like 512-D embeddings of ``--persons`` identities, 90 % of the faces assigned to
 their identity's person, 2 % to a wrong one, the rest unsorted; then prints the time of
 ``ReviewService.report`` (one read transaction, fusion, neighbour augmentation, the three computations), its
 CPU time and the peak memory, and the machine's load; then of the next report of the same service, which finds
@@ -40,7 +40,7 @@ from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
 from organizer.db.models import Person
 from organizer.services.review import ReviewService
-from organizer.vision.engine import current_dlib_model
+from organizer.vision.engine import current_second_model
 
 
 def build(path: Path, n_persons: int, n_faces: int) -> None:
@@ -48,7 +48,7 @@ def build(path: Path, n_persons: int, n_faces: int) -> None:
     counts = np.bincount(rng.integers(0, n_persons, n_faces), minlength=n_persons)
     counts[counts == 0] = 1
     x, y = make_synthetic(n_persons, counts, dim=1024, spread=0.3, subspace=64, seed=1)
-    d, _ = make_synthetic(n_persons, counts, dim=128, spread=0.3, subspace=32, seed=2)
+    d, _ = make_synthetic(n_persons, counts, dim=512, spread=0.3, subspace=32, seed=2)
     n = len(y)
     assigned = rng.random(n)
     person = np.where(assigned < 0.9, y + 1, np.where(assigned < 0.92, rng.integers(1, n_persons + 1, n), 0))
@@ -66,7 +66,7 @@ def build(path: Path, n_persons: int, n_faces: int) -> None:
              "p_male": float(y[f] % 2), "age": float(20 + y[f] % 50),
              "person_id": int(person[f]) or None, "assigned_by": DecidedBy.ALGORITHM if person[f] else None}
             for f in range(n)])
-        s.execute(insert(FaceEmbedding), [{"face_id": f + 1, "model": current_dlib_model(), "dim": 128,
+        s.execute(insert(FaceEmbedding), [{"face_id": f + 1, "model": current_second_model(), "dim": 512,
                                            "vector": d[f].astype("<f4").tobytes()} for f in range(n)])
     engine.dispose()
 

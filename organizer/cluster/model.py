@@ -103,8 +103,10 @@ class ClusterInput:
 @dataclass(frozen=True, slots=True)
 class ClusterParams:
     """Tunable settings; the defaults are the values tuned on the developer face set for the library's fused
-    identity embedding (bench/identity_fusion.py, variant 9: tuned on half 0 of the identities, every unknown
-    person's face scored, no age term as those photos have no dates).
+    identity embedding (faceres + the ArcFace-type network), through the product as a user runs it (``organizer
+    index --min-days 0``, ``organizer cluster --threshold T``, ``organizer people --json``, bench/people_quality.py):
+    the second network's weight, the neighbour count and the cut chosen on half 0 of the identities with every
+    unknown person's face scored, then reported on half 1 (README, "persons as a user gets them").
 
     Attributes:
         threshold: flat cut of the average-linkage dendrogram (distance of eq. 1).
@@ -112,10 +114,11 @@ class ClusterParams:
         current_year: year used to turn birth years into current ages for eq. 1 (None = this year).
         centre: subtract the stored mean embedding (``organizer/cluster/mean_embedding.npy``) before
             L2-normalising; ``centre_vector`` overrides the stored one.
-        dlib_weight: weight of dlib's ResNet in the fused identity embedding of the library's faces
-            (``organizer.cluster.fusion``; faceres has ``1 - dlib_weight``).
-        dlib_child_age: faces predicted younger than this are judged on faceres alone (dlib's network, trained
-            on adults, pulls unknown children into persons).
+        second_weight: weight of the second identity network (the ArcFace-type one) in the fused identity
+            embedding of the library's faces (``organizer.cluster.fusion``; faceres has ``1 - second_weight``).
+        second_child_age: faces predicted younger than this are judged on faceres alone (the second network,
+            like dlib's ResNet before it, pulls unknown children into persons: all-scored F 0.972 with the rule,
+            0.968 without, on the tuning half).
         neighbours: blend each embedding with this many nearest faces' (``organizer.cluster.augment``; 0 = off).
         neighbour_power: weight of a neighbour is ``max(0, cosine) ** neighbour_power``.
         min_faces: persons need at least this many items; smaller clusters become unsorted.
@@ -129,13 +132,13 @@ class ClusterParams:
         seed: random seed of the approximate method's k-means.
     """
 
-    threshold: float = 0.485
+    threshold: float = 0.75
     age_weight: float = 0.1
     current_year: int | None = None
     centre: bool = True
     centre_vector: NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
-    dlib_weight: float = 0.3
-    dlib_child_age: float = 13.0
+    second_weight: float = 0.8
+    second_child_age: float = 13.0
     neighbours: int = 20
     neighbour_power: float = 3.0
     min_faces: int = 2

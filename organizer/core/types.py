@@ -46,9 +46,9 @@ class FaceAttributes:
     age: float
     #: Posterior over ages 1..100 (float32, sums to 1).
     age_probs: NDArray[np.float32] = field(repr=False)
-    #: The second identity network's L2-normalised embedding (dlib's ResNet, 128-D); None where the face could
-    #: not be aligned, or the engine has no second network.
-    dlib_embedding: NDArray[np.float32] | None = field(default=None, repr=False)
+    #: The second identity network's L2-normalised embedding (the ArcFace-type network, 512-D); None where the
+    #: face could not be aligned, or the engine has no second network.
+    second_embedding: NDArray[np.float32] | None = field(default=None, repr=False)
     #: How good a picture of the face this is (:mod:`organizer.vision.quality`): variance of the Laplacian of
     #: the face at 64x64 pixels, and 1 (frontal) .. 0 (profile); None where not measured.
     sharpness: float | None = None

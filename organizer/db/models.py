@@ -221,7 +221,7 @@ class FaceEmbedding(Base):
     """A face's embedding by a further identity network (schema version 5), one row per network.
 
     ``face.embedding`` holds the multi-output network's identity embedding; other networks' embeddings of the
-    same face live here, named by ``model`` (e.g. ``dlib:...``, :mod:`organizer.vision.engine`), so a later
+    same face live here, named by ``model`` (e.g. ``arcface:...``, :mod:`organizer.vision.engine`), so a later
     network is one more row, not one more column. A face whose crop could not be aligned has no row.
     """
 

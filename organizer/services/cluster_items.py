@@ -36,8 +36,8 @@ from organizer.media import dates
 from organizer.vision import engine as vision_engine
 from organizer.vision.expression import happiness
 
-#: Dimension of dlib's ResNet embedding (used for a library that has none yet).
-DLIB_DIM = 128
+#: Dimension of the second identity network's embedding (used for a library that has none yet).
+SECOND_DIM = 512
 
 
 def timestamp(t: dt.datetime | None) -> float | None:
@@ -55,7 +55,7 @@ class ClusterItems:
     def __init__(self) -> None:
         self.face_ids: list[list[int]] = []
         self.emb_rows: list[np.ndarray] = []
-        self.dlib_rows: list[np.ndarray | None] = []
+        self.second_rows: list[np.ndarray | None] = []
         self.age_l: list[float] = []
         self.cover_face_l: list[int] = []  # per item its best-looking face (a track has several)
         self.quality_l: list[float] = []  # and that face's quality (organizer.cluster.face_quality)
@@ -73,7 +73,7 @@ class ClusterItems:
         """Lists -> arrays; ``block``: single-face items read at once (:func:`load_items`), put before the listed
         ones (the video tracks)."""
         b = block or _Block.empty(self.emb_rows[0].shape[0] if self.emb_rows else 1024,
-                                  next((d.shape[0] for d in self.dlib_rows if d is not None), DLIB_DIM))
+                                  next((d.shape[0] for d in self.second_rows if d is not None), SECOND_DIM))
         self.n = b.n + len(self.face_ids)
         self.face_ids = [[int(f)] for f in b.face_id.tolist()] + self.face_ids
         #: Per item when its file was last analyzed: its embeddings are the same while this is.
@@ -83,14 +83,14 @@ class ClusterItems:
                                                                                            np.float32)
         #: faceres' embeddings as stored; :meth:`to_identity_space` replaces them by the fused ones.
         self.emb = np.concatenate([b.emb, listed]) if len(listed) else b.emb
-        dim = b.dlib.shape[1]
-        dlib = np.zeros((len(self.dlib_rows), dim), np.float32)
-        has = np.zeros(len(self.dlib_rows), dtype=bool)
-        for i, d in enumerate(self.dlib_rows):
+        dim = b.second.shape[1]
+        second = np.zeros((len(self.second_rows), dim), np.float32)
+        has = np.zeros(len(self.second_rows), dtype=bool)
+        for i, d in enumerate(self.second_rows):
             if d is not None and d.shape[0] == dim:  # another dimension than the rest: not comparable,
-                dlib[i], has[i] = d, True            # judged on faceres alone
-        self.dlib = np.concatenate([b.dlib, dlib]) if len(dlib) else b.dlib
-        self.has_dlib = np.concatenate([b.has_dlib, has])
+                second[i], has[i] = d, True          # judged on faceres alone
+        self.second = np.concatenate([b.second, second]) if len(second) else b.second
+        self.has_second = np.concatenate([b.has_second, has])
 
         def arr(head: np.ndarray, tail: list, dtype) -> np.ndarray:
             return np.concatenate([head.astype(dtype, copy=False), np.array(tail, dtype=dtype)])
@@ -110,11 +110,11 @@ class ClusterItems:
         them with (see :func:`organizer.cluster.identity_space`)."""
         if not self.n:
             self.faceres = self.emb
-            self.emb = np.zeros((0, self.emb.shape[1] + self.dlib.shape[1]), np.float32)
+            self.emb = np.zeros((0, self.emb.shape[1] + self.second.shape[1]), np.float32)
             return dataclasses.replace(params, centre=False, centre_vector=None)
         #: faceres' embeddings as stored (the review compares each network's opinion).
         self.faceres = self.emb
-        self.emb, out = identity_space(self.emb, self.dlib, self.has_dlib, self.age, params)
+        self.emb, out = identity_space(self.emb, self.second, self.has_second, self.age, params)
         return out
 
     def all_indices(self) -> np.ndarray:
@@ -159,7 +159,7 @@ _ASSIGN = (f"UPDATE {Face.__tablename__} SET person_id = ?, assigned_by = ?, ass
 
 
 _Row = namedtuple("_Row", "id media_id frame_s track_id embedding age p_male person_id assigned_by taken_at "
-                          "date_source dlib w h score sharpness frontal expression_p stamp")
+                          "date_source second w h score sharpness frontal expression_p stamp")
 
 
 def _items_sql(person: bool) -> str:
@@ -172,21 +172,21 @@ def _items_sql(person: bool) -> str:
             "WHERE m.status = ?" + (" AND f.person_id = ?" if person else "") + " ORDER BY f.id")
 
 
-def load_items(s: Session, dlib_model: str | None = None, person_id: int | None = None) -> ClusterItems:
-    """Every face of the library's readable files as items (``person_id``: only that person's); ``dlib_model``:
+def load_items(s: Session, second_model: str | None = None, person_id: int | None = None) -> ClusterItems:
+    """Every face of the library's readable files as items (``person_id``: only that person's); ``second_model``:
     the second identity network's space to read (default: the one today's engine writes), faces without it have
     none.
 
     The rows come from the driver's own cursor and the single-face items are built as whole arrays: SQLAlchemy's
     result rows and one Python call per face cost 8 s at 100 000 faces, the query itself 0.4 s.
     """
-    dlib_model = dlib_model or vision_engine.current_dlib_model()
+    second_model = second_model or vision_engine.current_second_model()
     removed = set(s.scalars(select(UserDecision.face_id).where(UserDecision.kind == DecisionKind.REMOVED)))
     cannot_rows = s.execute(select(UserDecision.face_id, UserDecision.person_id)
                             .where(UserDecision.kind == DecisionKind.CANNOT_LINK)).all()
     raw = s.connection().connection.driver_connection
     assert raw is not None
-    args: tuple = (dlib_model, MediaStatus.OK.value) + ((person_id,) if person_id is not None else ())
+    args: tuple = (second_model, MediaStatus.OK.value) + ((person_id,) if person_id is not None else ())
     rows = raw.execute(_items_sql(person_id is not None), args).fetchall()
     single = [r for r in rows if r[3] is None]
     in_tracks = [_Row(*r)._replace(taken_at=r[9] and dt.datetime.fromisoformat(r[9])) for r in rows if r[3] is not None]
@@ -236,8 +236,8 @@ class _Block:
     media_id: np.ndarray
     frame_s_obj: list  # the photo group's second part, as stored (None for photos)
     emb: np.ndarray
-    dlib: np.ndarray
-    has_dlib: np.ndarray
+    second: np.ndarray
+    has_second: np.ndarray
     age: np.ndarray
     quality: np.ndarray
     birth: np.ndarray
@@ -253,26 +253,26 @@ class _Block:
         return int(self.face_id.size)
 
     @classmethod
-    def empty(cls, dim: int, dlib_dim: int) -> _Block:
+    def empty(cls, dim: int, second_dim: int) -> _Block:
         z = np.zeros(0)
         return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), [], np.zeros((0, dim), np.float32),
-                   np.zeros((0, dlib_dim), np.float32), np.zeros(0, bool), z, z, z, z, z, np.zeros(0, np.int64),
+                   np.zeros((0, second_dim), np.float32), np.zeros(0, bool), z, z, z, z, z, np.zeros(0, np.int64),
                    np.zeros(0, bool), np.zeros(0, bool), [])
 
     @classmethod
     def of(cls, rows: list[tuple], removed: set[int]) -> _Block:
         n = len(rows)
         if not n:
-            return cls.empty(1024, DLIB_DIM)
-        (fid, media, frame, _track, emb, age, pm, person, by, taken, source, dlib, w, h, score, sharp, front,
+            return cls.empty(1024, SECOND_DIM)
+        (fid, media, frame, _track, emb, age, pm, person, by, taken, source, second, w, h, score, sharp, front,
          expr, stamp) = (list(c) for c in zip(*rows, strict=True))
         f = _stack_blobs(emb)  # stored L2-normalised: read as they are, without a copy
-        d_dims = {len(v) for v in dlib if v is not None}
-        d_dim = d_dims.pop() // 4 if len(d_dims) == 1 else DLIB_DIM
-        has = np.array([v is not None and len(v) == 4 * d_dim for v in dlib], dtype=bool)
+        d_dims = {len(v) for v in second if v is not None}
+        d_dim = d_dims.pop() // 4 if len(d_dims) == 1 else SECOND_DIM
+        has = np.array([v is not None and len(v) == 4 * d_dim for v in second], dtype=bool)
         d = np.zeros((n, d_dim), np.float32)
         if has.any():
-            d[has] = _stack_blobs([v for v, ok in zip(dlib, has, strict=True) if ok])  # stored L2-normalised
+            d[has] = _stack_blobs([v for v, ok in zip(second, has, strict=True) if ok])  # stored L2-normalised
         ages = _floats(age)
         ts = _timestamps(taken)
         src = np.array([str(v) if v is not None else "" for v in source])
@@ -281,8 +281,8 @@ class _Block:
         birth = np.where(trusted & np.isfinite(ages), fractional_years(ts) - ages, np.nan)
         user = np.array([b == DecidedBy.USER.value for b in by], dtype=bool) & np.array([p is not None for p in person])
         return cls(
-            face_id=np.array(fid, np.int64), media_id=np.array(media, np.int64), frame_s_obj=frame, emb=f, dlib=d,
-            has_dlib=has, age=ages,
+            face_id=np.array(fid, np.int64), media_id=np.array(media, np.int64), frame_s_obj=frame, emb=f, second=d,
+            has_second=has, age=ages,
             quality=face_quality(np.minimum(_floats(w), _floats(h)), _floats(score), _floats(sharp), _floats(front),
                                  [happiness(v) for v in expr]),
             birth=birth, time=np.where(dated, ts, np.nan), p_male=_floats(pm),
@@ -325,13 +325,13 @@ def _add_item(items: ClusterItems, rows: list, quality: list[float], group: obje
     one = len(rows) == 1  # the common case, kept free of numpy reductions over tiny lists
     if one:
         emb = _unit(np.frombuffer(rows[0].embedding, dtype="<f4"))
-        dlib = None if rows[0].dlib is None else _unit(np.frombuffer(rows[0].dlib, dtype="<f4"))
+        second = None if rows[0].second is None else _unit(np.frombuffer(rows[0].second, dtype="<f4"))
     else:
         emb = _unit(np.mean([np.frombuffer(r.embedding, dtype="<f4") for r in rows], axis=0))
-        seconds = [np.frombuffer(r.dlib, dtype="<f4") for r in rows if r.dlib is not None]
-        dlib = None
+        seconds = [np.frombuffer(r.second, dtype="<f4") for r in rows if r.second is not None]
+        second = None
         if seconds and len({v.shape[0] for v in seconds}) == 1:
-            dlib = _unit(np.mean(seconds, axis=0))
+            second = _unit(np.mean(seconds, axis=0))
     ts = timestamp(rows[0].taken_at)
     # A file's modification time says when it was copied, not when it was shot: it gives no birth year (an album
     # copied today would make everyone born "today minus their age"), and only dates exact to the day count for
@@ -347,7 +347,7 @@ def _add_item(items: ClusterItems, rows: list, quality: list[float], group: obje
     items.quality_l.append(float(quality[best]))
     items.face_ids.append([r.id for r in rows])
     items.emb_rows.append(emb)
-    items.dlib_rows.append(dlib)
+    items.second_rows.append(second)
     items.age_l.append(float(age))
     items.birth_l.append(face_birth_year(float(age), ts) if trusted and ages and ts is not None else np.nan)
     items.time_l.append(ts if dated and ts is not None else np.nan)

@@ -96,7 +96,7 @@ class ClusteringService:
                 incremental = False
             items = load_items(s)
         self.last_run_was_full = not incremental
-        # faceres and dlib's ResNet fused into one centred embedding per item, each blended with its nearest
+        # faceres and the ArcFace-type network fused into one centred embedding per item, each blended with its nearest
         # faces': the rest works on that (kept from the last run for the faces that did not change)
         with one_blas_thread():
             x, params = self.space.prepare(items, params)

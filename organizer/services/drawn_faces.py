@@ -92,7 +92,7 @@ class DrawnFaces:
             raise ValueError("the box is outside the photo")
         face = analyze_boxes(image, [Box(x1, y1, x2 - x1, y2 - y1)])[0]
         return DrawnFace(media_id, face, thumbnail(image, face, THUMB_SIDE),
-                         Analysis(engine.embedding_model, engine.analysis_id, engine.dlib_model))
+                         Analysis(engine.embedding_model, engine.analysis_id, engine.second_model))
 
     def add(self, drawn: DrawnFace, person_id: int | None = None) -> EditResult:
         """Stores a drawn face, in ``person_id`` (confirmed), in a new person (:data:`NEW_PERSON`) or in none.

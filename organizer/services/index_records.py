@@ -84,7 +84,7 @@ class Analysis:
     embedding_model: str
     analysis_id: str
     #: The second identity network's space (None: the engine has none, no ``face_embedding`` rows are written).
-    dlib_model: str | None = None
+    second_model: str | None = None
 
 
 def thumbnail(image: DecodedImage, face: Face, side: int) -> bytes | None:
@@ -221,12 +221,12 @@ def _write_second_embeddings(s: Session, rows: list[FaceRow], faces: list[FaceRe
     s.flush()  # the new faces' ids
     ids = [r.id for r in rows]
     s.execute(delete(FaceEmbedding).where(FaceEmbedding.face_id.in_(ids)))
-    if analysis.dlib_model is None:
+    if analysis.second_model is None:
         return
     for row, fr in zip(rows, faces, strict=True):
-        e = fr.face.attributes.dlib_embedding
+        e = fr.face.attributes.second_embedding
         if e is not None:
-            s.add(FaceEmbedding(face_id=row.id, model=analysis.dlib_model, dim=int(e.shape[0]),
+            s.add(FaceEmbedding(face_id=row.id, model=analysis.second_model, dim=int(e.shape[0]),
                                 vector=np.asarray(e, dtype="<f4").tobytes()))
 
 

@@ -277,7 +277,7 @@ class IndexService:
         if not to_do:
             return
         engine = self._make_engine()
-        analysis = Analysis(engine.embedding_model, engine.analysis_id, engine.dlib_model)
+        analysis = Analysis(engine.embedding_model, engine.analysis_id, engine.second_model)
         if self.settings.analysis_id is not None and analysis.analysis_id != self.settings.analysis_id:
             log.warning("The face engine's analysis %s is not the one planned for (%s)", analysis.analysis_id,
                         self.settings.analysis_id)

@@ -49,7 +49,7 @@ class _State:
 def _key(params: ClusterParams, dims: tuple[int, int]) -> tuple:
     """What the kept space depends on besides the faces."""
     mean = None if params.centre_vector is None else params.centre_vector.tobytes()
-    return (params.centre, mean, params.dlib_weight, params.dlib_child_age, params.neighbours,
+    return (params.centre, mean, params.second_weight, params.second_child_age, params.neighbours,
             params.neighbour_power, params.seed, dims)
 
 
@@ -76,7 +76,7 @@ class PreparedSpace:
             return self._prepare(items, params)
 
     def _prepare(self, items: ClusterItems, params: ClusterParams) -> tuple[np.ndarray, ClusterParams]:
-        key = _key(params, (items.emb.shape[1], items.dlib.shape[1]))
+        key = _key(params, (items.emb.shape[1], items.second.shape[1]))
         old = self._state if self._state is not None and self._state.key == key else None
         first = np.fromiter((f[0] for f in items.face_ids), np.int64, items.n)
         stamp = np.array([str(v) for v in items.stamp])
@@ -89,12 +89,12 @@ class PreparedSpace:
             items.faceres, items.emb = items.emb, old.fused
             self.last_fused = self.last_blended = 0
             return old.prepared, out
-        dim = items.emb.shape[1] + items.dlib.shape[1]
+        dim = items.emb.shape[1] + items.second.shape[1]
         safe = np.maximum(old_row, 0)
         # a gather of whole rows (a masked assignment, or np.take with out=, is three times slower at this size)
         fused = old.fused[safe] if old is not None else np.empty((items.n, dim), np.float32)
         if fresh.size:
-            fused[fresh], out = identity_space(items.emb[fresh], items.dlib[fresh], items.has_dlib[fresh],
+            fused[fresh], out = identity_space(items.emb[fresh], items.second[fresh], items.has_second[fresh],
                                                items.age[fresh], params)
         items.faceres, items.emb = items.emb, fused
         live = np.flatnonzero(~items.removed)

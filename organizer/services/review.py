@@ -229,7 +229,7 @@ class _Context:
         chosen = np.array([j for _f, _g, j, _d in candidates])
         big_members = [self.members[p] for p in big]
         cand_groups = [g for _f, g, _j, _d in candidates]
-        for emb, has in ((items.faceres, np.ones(items.n, bool)), (items.dlib, items.has_dlib)):
+        for emb, has in ((items.faceres, np.ones(items.n, bool)), (items.second, items.has_second)):
             # means of unit rows as one sparse product each (no copy of the 100 000 embeddings): the weights hold
             # 1 / (group size x row norm), and a row without that network's embedding weighs nothing
             norm = np.sqrt(np.einsum("ij,ij->i", emb, emb))
@@ -245,7 +245,7 @@ class _Context:
         for k, (from_person, g, j, d) in enumerate(candidates):
             if not agree[k].all():  # a network alone would choose someone else: right about 1 time in 100 on
                 continue            # the developer set (bench/review_quality.py), not worth the user's time
-            n_opinions = 1 + int(items.has_dlib[g].all())
+            n_opinions = 1 + int(items.has_second[g].all())
             out.append(self._suggestion(from_person, g, big[j], float(d[j]), n_opinions))
         # the value of an answer: how many faces it places (a clip's track counts as one), how sure it is
         out.sort(key=lambda s: (-np.sqrt(len(s.face_ids)) * s.confidence, s.distance))

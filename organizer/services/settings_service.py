@@ -7,6 +7,10 @@ run on the library (``organizer cluster``, ``organizer index``) uses what the ap
 and the app what ``organizer cluster --threshold 0.9 --save`` chose. A setting never saved has its default
 (the values tuned on the developer set: :class:`~organizer.cluster.ClusterParams`,
 :class:`~organizer.media.video.FramePolicy`). Window geometry and view options stay with the desktop (QSettings).
+
+A threshold is a distance in one identity space: it is saved with the space's id, and a threshold saved for
+another space (an older identity network; libraries saved before the id was kept) is not used: the new space's
+tuned default is, and the log says so. The other settings do not depend on the space.
 """
 
 from __future__ import annotations
@@ -23,8 +27,12 @@ from organizer.cluster import ClusterParams
 from organizer.db import repo
 from organizer.db.engine import write_sessions
 from organizer.media.video import FramePolicy
+from organizer.vision import engine as vision_engine
 
 log = logging.getLogger(__name__)
+
+#: The identity space a saved threshold was chosen in.
+THRESHOLD_SPACE_KEY = "threshold_identity_space"
 
 _CLUSTER = ClusterParams()
 _FRAMES = FramePolicy()
@@ -80,7 +88,13 @@ class SettingsService:
 
     def load(self) -> LibrarySettings:
         with self._sessions() as s:
-            return LibrarySettings.from_stored(repo.read_settings(s))
+            stored = repo.read_settings(s)
+        space = vision_engine.current_identity_space()
+        if "threshold" in stored and stored.get(THRESHOLD_SPACE_KEY) != space:
+            log.info("The saved clustering threshold %s was chosen for another identity network; the new one's "
+                     "tuned default %s is used", stored["threshold"], LibrarySettings().threshold)
+            stored = {k: v for k, v in stored.items() if k != "threshold"}
+        return LibrarySettings.from_stored(stored)
 
     def stored(self) -> bool:
         """Whether any of the user's settings was ever saved to this library (other keys, such as the identity
@@ -91,4 +105,5 @@ class SettingsService:
 
     def save(self, settings: LibrarySettings) -> None:
         with self._writes.begin() as s:
-            repo.write_settings(s, dataclasses.asdict(settings))
+            repo.write_settings(s, {**dataclasses.asdict(settings),
+                                    THRESHOLD_SPACE_KEY: vision_engine.current_identity_space()})

@@ -16,6 +16,10 @@ interpolation, black outside the image; when the face is more than twice the chi
 is first halved (Gaussian pyramid, ``cv2.pyrDown``, as dlib's ``pyramid_down<2>``) until it is less than
 twice, so that a large face is not aliased.
 
+Other networks want the face elsewhere on their chip: :class:`ChipGeometry` says where (the five points and
+the box in chip pixels, and the sampling convention). :data:`ARCFACE_GEOMETRY` is the ArcFace 112x112 template
+(insightface's five reference points), sampled as ``cv2.warpAffine`` samples, chip pixel = mapped image point.
+
 No Qt, no database: arrays in, arrays out. Landmarks are in pixels of the image passed in.
 """
 
@@ -84,6 +88,39 @@ class AlignmentError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class ChipGeometry:
+    """Where a network wants the face on its square chip.
+
+    Attributes:
+        size: chip side in pixels.
+        points: ``[5, 2]`` MTCNN's five points (eyes, nose tip, mouth corners) in chip pixels.
+        box: where an MTCNN box sits on the chip ``(x, y, w, h)`` in chip pixels, for faces without landmarks.
+        dlib_sampling: dlib's corner convention (:func:`dlib_chip_matrix`); else chip pixel ``(u, v)`` is the
+            image point the similarity maps it to, as ``cv2.warpAffine`` samples.
+    """
+
+    size: int
+    points: NDArray[np.float64]
+    box: tuple[float, float, float, float]
+    dlib_sampling: bool
+
+
+def dlib_geometry(size: int = CHIP_SIZE, padding: float = CHIP_PADDING) -> ChipGeometry:
+    """dlib's chip: the template and box template of the module doc, padded."""
+    k = size / (1 + 2 * padding)
+    bx, by, bw, bh = BOX_TEMPLATE
+    return ChipGeometry(size, template_points(size, padding), ((padding + bx) * k, (padding + by) * k, bw * k, bh * k),
+                        dlib_sampling=True)
+
+
+#: insightface's ArcFace reference points on its 112x112 chip (``arcface_dst``), in MTCNN's order.
+ARCFACE_POINTS = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655],
+                           [70.7299, 92.2041]])
+#: The ArcFace chip; its box is the median MTCNN box on it over the developer set's faces (2 876 faces).
+ARCFACE_GEOMETRY = ChipGeometry(112, ARCFACE_POINTS, (16.20, 14.27, 77.74, 100.45), dlib_sampling=False)
+
+
+@dataclass(frozen=True, slots=True)
 class AlignedChip:
     """One aligned face chip.
 
@@ -149,7 +186,17 @@ def dlib_chip_matrix(similarity: NDArray[np.float64], size: int = CHIP_SIZE) -> 
 
 def landmark_matrix(landmarks: NDArray[np.float64], size: int = CHIP_SIZE,
                     padding: float = CHIP_PADDING) -> tuple[NDArray[np.float64], float]:
-    """Chip->image matrix from five MTCNN landmarks, and the RMS misfit in template eye distances.
+    """dlib's chip->image matrix from five MTCNN landmarks, and the RMS misfit in template eye distances.
+
+    Raises:
+        AlignmentError: landmarks not ``[5, 2]`` finite values, or (nearly) all in one point.
+    """
+    return geometry_landmark_matrix(dlib_geometry(size, padding), landmarks)
+
+
+def geometry_landmark_matrix(geometry: ChipGeometry,
+                             landmarks: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
+    """Chip->image matrix of ``geometry`` from five MTCNN landmarks, and the RMS misfit in eye distances.
 
     Raises:
         AlignmentError: landmarks not ``[5, 2]`` finite values, or (nearly) all in one point.
@@ -159,19 +206,28 @@ def landmark_matrix(landmarks: NDArray[np.float64], size: int = CHIP_SIZE,
         raise AlignmentError(f"need five finite (x, y) landmarks, got shape {pts.shape}")
     if float(np.ptp(pts, axis=0).max()) < 1.0:
         raise AlignmentError("landmarks all within one pixel")
-    tpl = template_points(size, padding)
+    tpl = geometry.points
     sim = similarity_transform(tpl, pts)
     # misfit measured in the chip: image landmarks mapped back onto the template
     a = sim[:, :2]
     back = (pts - sim[:, 2]) @ np.linalg.inv(a).T
     eye = float(np.linalg.norm(tpl[1] - tpl[0]))
     residual = float(np.sqrt(((back - tpl) ** 2).sum(axis=1).mean())) / eye
-    return dlib_chip_matrix(sim, size), residual
+    return (dlib_chip_matrix(sim, geometry.size) if geometry.dlib_sampling else sim), residual
 
 
 def box_matrix(box: tuple[float, float, float, float], size: int = CHIP_SIZE,
                padding: float = CHIP_PADDING) -> NDArray[np.float64]:
-    """Chip->image matrix from a detector box ``(x, y, w, h)`` alone (upright, no rotation), via BOX_TEMPLATE.
+    """dlib's chip->image matrix from a detector box ``(x, y, w, h)`` alone (upright, no rotation).
+
+    Raises:
+        AlignmentError: the box is not finite or has no area.
+    """
+    return geometry_box_matrix(dlib_geometry(size, padding), box)
+
+
+def geometry_box_matrix(geometry: ChipGeometry, box: tuple[float, float, float, float]) -> NDArray[np.float64]:
+    """Chip->image matrix of ``geometry`` from a detector box ``(x, y, w, h)`` alone, via ``geometry.box``.
 
     Raises:
         AlignmentError: the box is not finite or has no area.
@@ -179,13 +235,11 @@ def box_matrix(box: tuple[float, float, float, float], size: int = CHIP_SIZE,
     x, y, w, h = (float(v) for v in box)
     if not all(math.isfinite(v) for v in (x, y, w, h)) or w < 1.0 or h < 1.0:
         raise AlignmentError(f"unusable box {box}")
-    bx, by, bw, bh = BOX_TEMPLATE
-    # unit-square template -> chip pixels: q = (padding + p) / (1 + 2 padding) * size
-    k = size / (1 + 2 * padding)
+    bx, by, bw, bh = geometry.box
     src = np.array([[bx, by], [bx + bw, by], [bx, by + bh], [bx + bw, by + bh]])
     dst = np.array([[x, y], [x + w, y], [x, y + h], [x + w, y + h]])
-    sim = similarity_transform((padding + src) * k, dst)
-    return dlib_chip_matrix(sim, size)
+    sim = similarity_transform(src, dst)
+    return dlib_chip_matrix(sim, geometry.size) if geometry.dlib_sampling else sim
 
 
 def _pyramid_levels(scale: float) -> int:
@@ -247,8 +301,10 @@ def _yaw_offset(landmarks: NDArray[np.float64]) -> float:
 
 def align_face(image: NDArray[np.uint8], landmarks: NDArray[np.float64] | None,
                box: tuple[float, float, float, float] | None = None, size: int = CHIP_SIZE,
-               padding: float = CHIP_PADDING) -> AlignedChip:
+               padding: float = CHIP_PADDING, geometry: ChipGeometry | None = None) -> AlignedChip:
     """The aligned chip of one face from its five landmarks (pixels of ``image``), else from its box.
+
+    The chip is dlib's (``size``, ``padding``) unless a ``geometry`` is given.
 
     A face whose landmarks are unusable (missing, not finite, degenerate) is cut from its box, upright, with
     ``issue`` saying so; small, turned, badly fitting or partly outside faces get their chip and an ``issue``.
@@ -256,11 +312,13 @@ def align_face(image: NDArray[np.uint8], landmarks: NDArray[np.float64] | None,
     Raises:
         AlignmentError: neither the landmarks nor the box can define a chip.
     """
+    g = geometry or dlib_geometry(size, padding)
+    size = g.size
     issues: list[str] = []
     matrix: NDArray[np.float64] | None = None
     if landmarks is not None:
         try:
-            matrix, residual = landmark_matrix(np.asarray(landmarks, np.float64), size, padding)
+            matrix, residual = geometry_landmark_matrix(g, np.asarray(landmarks, np.float64))
         except AlignmentError as e:
             if box is None:
                 raise
@@ -280,8 +338,8 @@ def align_face(image: NDArray[np.uint8], landmarks: NDArray[np.float64] | None,
             raise AlignmentError("no landmarks and no box")
         if not issues:
             issues.append("no landmarks: chip cut from the box")
-        matrix = box_matrix(box, size, padding)
-    scale = float(math.sqrt(abs(np.linalg.det(matrix[:, :2])))) * (size - 1) / size
+        matrix = geometry_box_matrix(g, box)
+    scale = float(math.sqrt(abs(np.linalg.det(matrix[:, :2])))) * ((size - 1) / size if g.dlib_sampling else 1.0)
     if scale * MAX_UPSAMPLING < 1.0:
         issues.append(f"small face (chip upsampled {1 / scale:.1f}x)")
     outside = _outside_fraction(matrix, image.shape, size)

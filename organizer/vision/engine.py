@@ -5,7 +5,7 @@
 :class:`~organizer.vision.analyzer.FaceAnalyzer` to it. Two identifiers are stored with every analyzed file:
 
 * ``embedding_model`` names the space of the identity embeddings (the identity network's file and the crop
-  that feeds it): embeddings of different spaces are never compared; ``dlib_model`` names the second identity
+  that feeds it): embeddings of different spaces are never compared; ``second_model`` names the second identity
   network's space the same way (``face_embedding.model``);
 * ``analysis_id`` covers everything that shapes a stored result: every model file (detector, both networks),
   the age calibration, the gender threshold, the crop and detector settings. Indexing re-analyzes every file
@@ -40,7 +40,7 @@ class FaceEngine(Protocol):
     #: The identity embedding space (stored with every embedding).
     embedding_model: str
     #: The second identity network's space (its embeddings are stored under this name), None if it has none.
-    dlib_model: str | None
+    second_model: str | None
     #: Everything that shapes the stored faces (stored with every analyzed file).
     analysis_id: str
     #: JPEGs are decoded at reduced size as long as the longer side stays at least this long.
@@ -65,10 +65,11 @@ def embedding_model_id(settings: AnalyzerSettings) -> str:
     return f"faceres:{_digest([models.FACERES.sha256, e.margin, e.flip])}"
 
 
-def dlib_model_id(settings: AnalyzerSettings) -> str:
-    """The second identity network's space: its file and the chip that feeds it."""
+def second_model_id(settings: AnalyzerSettings) -> str:
+    """The second identity network's space: its file and the chip that feeds it (``dlib:...`` until the
+    ArcFace-type network replaced dlib's ResNet; those rows are no longer read)."""
     d = settings.identity
-    return f"dlib:{_digest([models.FACEAPI_RECOGNITION.sha256, d.padding, d.flip])}"
+    return f"arcface:{_digest([models.FACEPLUGIN_RECOGNITION.sha256, 'arcface-112', d.flip])}"
 
 
 def analysis_id(settings: AnalyzerSettings, specs: tuple[models.ModelSpec, ...] = models.ANALYSIS_MODELS) -> str:
@@ -86,7 +87,7 @@ class AnalyzerEngine:
         self._analyzer = analyzer
         self.crop_side = analyzer.settings.crop_side
         self.embedding_model = embedding_model_id(analyzer.settings)
-        self.dlib_model: str | None = dlib_model_id(analyzer.settings)
+        self.second_model: str | None = second_model_id(analyzer.settings)
         self.analysis_id = analysis_id(analyzer.settings)
 
     def analyze_image(self, image: DecodedImage) -> list[Face]:
@@ -129,7 +130,7 @@ def current_analysis_id() -> str:
 
 def identity_space_id(settings: AnalyzerSettings) -> str:
     """The space the persons are clustered in: both identity networks' spaces."""
-    return f"{embedding_model_id(settings)}+{dlib_model_id(settings)}"
+    return f"{embedding_model_id(settings)}+{second_model_id(settings)}"
 
 
 def current_identity_space() -> str:
@@ -137,6 +138,6 @@ def current_identity_space() -> str:
     return identity_space_id(AnalyzerSettings())
 
 
-def current_dlib_model() -> str:
+def current_second_model() -> str:
     """The second identity network's space of the engine :func:`load_engine` builds (no model loaded)."""
-    return dlib_model_id(AnalyzerSettings())
+    return second_model_id(AnalyzerSettings())

@@ -36,10 +36,16 @@ FACERES = ModelSpec(
 FACERES_DEEP = ModelSpec(
     "faceres_deep", "faceres-deep.onnx", "4a9ded2ee97f08894ddd8e332d624804c91c9d16c4deb72b4d5fea5118541001"
 )
-#: dlib's face recognition ResNet as ported by face-api.js: the second identity network (vision/dlib_resnet.py).
+#: dlib's face recognition ResNet as ported by face-api.js (vision/dlib_resnet.py): the second identity network
+#: until FACEPLUGIN_RECOGNITION replaced it; the app no longer runs it (the benchmarks still do).
 FACEAPI_RECOGNITION = ModelSpec(
     "faceapi_recognition", "faceapi_recognition.onnx",
     "e7da5caeff1d2baa8785fa9efd4ded050bec42226870703f964f0e31996bff40",
+)
+#: Faceplugin's ArcFace-type face feature network: the second identity network (vision/arcface.py).
+FACEPLUGIN_RECOGNITION = ModelSpec(
+    "faceplugin_recognition", "faceplugin_recognition.onnx",
+    "a3482859ac045910e68528ec01a7b78d5b446f626ad1d0a5f8876ac5a56a09c8",
 )
 MTCNN_PNET = ModelSpec(
     "mtcnn_pnet", "mtcnn_pnet.onnx", "9719517fe1b46591cd49264d1f15e0495e5dab053eca500c5899bf0c204e20bb"
@@ -57,7 +63,7 @@ FACEAPI_EXPRESSION = ModelSpec(
 )
 
 #: The models whose files make the analysis id (vision/engine.py): replacing one re-analyzes every file.
-ANALYSIS_MODELS = (FACERES, FACERES_DEEP, FACEAPI_RECOGNITION, MTCNN_PNET, MTCNN_RNET, MTCNN_ONET)
+ANALYSIS_MODELS = (FACERES, FACERES_DEEP, FACEPLUGIN_RECOGNITION, MTCNN_PNET, MTCNN_RNET, MTCNN_ONET)
 #: Every model file (verified at start-up, bundled). The expression network is left out of the analysis id: it
 #: came after libraries were indexed, and a face analyzed before it shows no expression until its file is
 #: re-analyzed, rather than every library re-analyzing every file for it.

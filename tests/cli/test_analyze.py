@@ -32,13 +32,15 @@ def test_json_contract_with_a_bad_file_among_good_ones(faces_dir: Path, tmp_path
     assert (first["width"], first["height"]) == (2280, 1588)
     assert len(first["faces"]) == 2
     for face in first["faces"]:
-        assert set(face) == {"box", "score", "landmarks", "age", "p_male", "embedding", "dlib_embedding"}
+        assert set(face) == {"box", "score", "landmarks", "age", "p_male", "embedding", "arcface_embedding",
+                             "dlib_embedding"}
         x, y, w, h = face["box"]
         assert x >= 0 and y >= 0 and x + w <= first["width"] + 1 and y + h <= first["height"] + 1
         assert len(face["landmarks"]) == 5 and all(len(p) == 2 for p in face["landmarks"])
         assert 0 <= face["p_male"] <= 1 and 1 <= face["age"] <= 100
-        assert len(face["embedding"]) == 1024 and len(face["dlib_embedding"]) == 128
-        assert abs(sum(v * v for v in face["dlib_embedding"]) - 1.0) < 1e-4
+        assert len(face["embedding"]) == 1024 and len(face["arcface_embedding"]) == 512
+        assert abs(sum(v * v for v in face["arcface_embedding"]) - 1.0) < 1e-4
+        assert face["dlib_embedding"] is None  # the key stays for its readers; dlib's ResNet no longer runs
     genders = sorted(f["p_male"] >= 0.5 for f in first["faces"])
     assert genders == [False, True]  # the couple: one woman, one man
     assert second["error"] and second["faces"] == [] and second["path"] == str(bad)

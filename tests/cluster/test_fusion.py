@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from organizer.cluster.fusion import dlib_weights
 from organizer.cluster.fusion import fuse_identity
-from organizer.cluster.fusion import stored_mean_dlib
+from organizer.cluster.fusion import second_weights
+from organizer.cluster.fusion import stored_mean_second
 
 
 def _unit(rng, n, d):
@@ -34,19 +34,19 @@ def test_inner_product_is_the_weighted_sum_of_both_cosines():
     np.testing.assert_allclose(x @ x.T, expected, atol=1e-5)
 
 
-def test_a_face_without_dlib_part_is_judged_on_faceres_alone_and_scaled_down():
+def test_a_face_without_second_part_is_judged_on_faceres_alone_and_scaled_down():
     rng = np.random.default_rng(1)
     f, d = _unit(rng, 2, 1024), _unit(rng, 2, 128)
-    d[1] = 0.0  # no dlib embedding for the second face
+    d[1] = 0.0  # no second embedding for the second face
     mf, md = np.zeros(1024, np.float32), np.zeros(128, np.float32)
-    x = fuse_identity(f, d, mf, md, dlib_weights([True, False], [30.0, 30.0], 0.6, 13.0))
+    x = fuse_identity(f, d, mf, md, second_weights([True, False], [30.0, 30.0], 0.6, 13.0))
     assert np.isfinite(x).all()
     np.testing.assert_allclose(x[1, 1024:], 0.0)
     np.testing.assert_allclose(x[0] @ x[1], np.sqrt(0.4) * (f[0] @ f[1]), atol=1e-5)
 
 
-def test_children_and_faces_without_dlib_get_no_dlib_weight():
-    w = dlib_weights([True, True, False, True], [5.0, 40.0, 40.0, np.nan], 0.6, 13.0)
+def test_children_and_faces_without_second_get_no_second_weight():
+    w = second_weights([True, True, False, True], [5.0, 40.0, 40.0, np.nan], 0.6, 13.0)
     np.testing.assert_array_equal(w, [0.0, 0.6, 0.0, 0.6])
 
 
@@ -55,7 +55,7 @@ def test_parts_must_agree_on_the_number_of_faces():
         fuse_identity(np.ones((3, 4)), np.ones((2, 4)), np.zeros(4), np.zeros(4), np.zeros(3))
 
 
-def test_the_stored_dlib_mean_is_a_128_d_mean_of_unit_vectors():
-    mu = stored_mean_dlib()
-    assert mu.shape == (128,) and np.isfinite(mu).all()
+def test_the_stored_second_mean_is_a_512_d_mean_of_unit_vectors():
+    mu = stored_mean_second()
+    assert mu.shape == (512,) and np.isfinite(mu).all()
     assert 0.05 < float(np.linalg.norm(mu)) < 1.0

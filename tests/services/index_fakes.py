@@ -22,7 +22,7 @@ class FakeEngine:
     """One face per image, its embedding derived from the pixels (so identical images match)."""
 
     embedding_model = "fake:1"
-    dlib_model: str | None = None
+    second_model: str | None = None
     analysis_id = "fake-analysis:1"
     crop_side = 256
 

@@ -80,7 +80,7 @@ def test_drawn_face_is_described_stored_and_survives_reindexing(library, album, 
         assert _cos(f.embedding, det_emb) > 0.9  # faceres reads the box: the same face, the same identity
         assert 0 < f.age < 100 and 0 <= f.p_male <= 1 and f.sharpness is not None
         dlib = s.scalars(select(FaceEmbedding).where(FaceEmbedding.face_id == fid)).one()
-        assert dlib.model == engine.dlib_model
+        assert dlib.model == engine.second_model
         assert _cos(dlib.vector, det_dlib) > 0.6  # cut from the box, not aligned on landmarks: close, not equal
         assert s.scalars(select(UserDecision.kind).where(UserDecision.face_id == fid)).all() == [DecisionKind.DRAWN]
 

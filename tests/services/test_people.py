@@ -246,6 +246,24 @@ def test_cli_cluster_uses_and_saves_the_library_settings(album: Album, library, 
     assert "at least 100 faces" in capsys.readouterr().err
 
 
+def test_a_threshold_saved_for_another_identity_network_gives_way_to_the_new_default(library, caplog) -> None:
+    from organizer.db import repo
+    from organizer.db.engine import write_sessions
+    from organizer.services.settings_service import THRESHOLD_SPACE_KEY
+    from organizer.services.settings_service import LibrarySettings
+    from organizer.services.settings_service import SettingsService
+
+    settings = SettingsService(library)
+    settings.save(LibrarySettings(threshold=0.9, min_faces=3))
+    assert (settings.load().threshold, settings.load().min_faces) == (0.9, 3)  # saved in today's space: kept
+    with write_sessions(library).begin() as s:  # as a library saved under dlib's ResNet left it
+        repo.write_settings(s, {THRESHOLD_SPACE_KEY: "faceres:old+dlib:old"})
+    with caplog.at_level("INFO"):
+        loaded = settings.load()
+    assert loaded.threshold == LibrarySettings().threshold and loaded.min_faces == 3
+    assert "another identity network" in caplog.text
+
+
 def test_people_json_into_a_closed_pipe_ends_quietly(album: Album, library, tmp_path) -> None:
     list(PeopleService(library).recluster())
     # the reader is gone (``true`` exits at once) long before Python has started and writes

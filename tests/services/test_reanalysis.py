@@ -82,11 +82,14 @@ def test_analysis_id_covers_every_model_and_calibration():
                             identity=dataclasses.replace(base.identity, batch_size=32))
     assert vision_engine.analysis_id(fast) == vision_engine.analysis_id(base)
     # the second identity network is part of the analysis, and of its own space
-    no_flip = AnalyzerSettings(identity=dataclasses.replace(base.identity, flip=False))
-    assert vision_engine.analysis_id(no_flip) != vision_engine.analysis_id(base)
-    assert vision_engine.dlib_model_id(no_flip) != vision_engine.dlib_model_id(base)
-    assert vision_engine.dlib_model_id(recal) == vision_engine.dlib_model_id(base) == vision_engine.current_dlib_model()
-    assert "faceapi_recognition" in {s.key for s in vision_engine.models.ALL_MODELS}
+    flip = AnalyzerSettings(identity=dataclasses.replace(base.identity, flip=True))
+    assert vision_engine.analysis_id(flip) != vision_engine.analysis_id(base)
+    assert vision_engine.second_model_id(flip) != vision_engine.second_model_id(base)
+    current = vision_engine.current_second_model()
+    assert vision_engine.second_model_id(recal) == vision_engine.second_model_id(base) == current
+    keys = {s.key for s in vision_engine.models.ALL_MODELS}
+    assert "faceplugin_recognition" in keys and "faceapi_recognition" not in keys  # dlib's ResNet no longer runs
+    assert vision_engine.current_second_model().startswith("arcface:")
     # the identity space changes only with the identity network or its crop
     assert vision_engine.embedding_model_id(recal) == vision_engine.embedding_model_id(base)
     wider = AnalyzerSettings(embedder=dataclasses.replace(base.embedder, margin=0.2))

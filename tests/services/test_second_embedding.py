@@ -25,7 +25,7 @@ from organizer.services.index_service import IndexSettings
 class TwoNetworks(FakeEngine):
     """FakeEngine's faces with a 128-D second embedding (none for images whose first pixel is dark)."""
 
-    dlib_model = "fake-dlib:1"
+    second_model = "fake-dlib:1"
     analysis_id = "fake-analysis:dlib"
 
     def __init__(self, skip_dark: bool = False) -> None:
@@ -39,7 +39,7 @@ class TwoNetworks(FakeEngine):
         emb = (v / np.linalg.norm(v)).astype(np.float32)
         none = self.skip_dark and int(image.pixels.reshape(-1)[0]) < 128
         self.embedded += 0 if none else len(faces)
-        return [dataclasses.replace(f, attributes=dataclasses.replace(f.attributes, dlib_embedding=None if none
+        return [dataclasses.replace(f, attributes=dataclasses.replace(f.attributes, second_embedding=None if none
                                                                       else emb)) for f in faces]
 
 
@@ -91,14 +91,14 @@ def test_clustering_reads_only_the_asked_space_and_fuses(tmp_path, library):
     with library() as s:
         mine = load_items(s, "fake-dlib:1")
         other = load_items(s, "dlib:another-space")
-    assert mine.has_dlib.all() and not other.has_dlib.any()
-    params = ClusterParams(centre=False, dlib_weight=0.3)
+    assert mine.has_second.all() and not other.has_second.any()
+    params = ClusterParams(centre=False, second_weight=0.3)
     out = mine.to_identity_space(params)
     assert not out.centre and mine.emb.shape == (4, 24 + 128)
     assert np.allclose(np.linalg.norm(mine.emb, axis=1), 1.0, atol=1e-5)
     # the fused inner product is the weighted mean of both networks' cosines
     f = other.emb / np.linalg.norm(other.emb, axis=1, keepdims=True)
-    d = mine.dlib
+    d = mine.second
     want = 0.7 * (f @ f.T) + 0.3 * (d @ d.T)
     assert np.allclose(mine.emb @ mine.emb.T, want, atol=1e-5)
     # without the second network's embedding, faceres alone (its part padded with zeros)
@@ -109,8 +109,8 @@ def test_clustering_reads_only_the_asked_space_and_fuses(tmp_path, library):
         s.execute(Face.__table__.update().values(age=4.0))
     with library() as s:
         kids = load_items(s, "fake-dlib:1")
-    kids.to_identity_space(dataclasses.replace(params, dlib_child_age=8.0))
-    assert kids.has_dlib.all() and not kids.emb[:, 24:].any()
+    kids.to_identity_space(dataclasses.replace(params, second_child_age=8.0))
+    assert kids.has_second.all() and not kids.emb[:, 24:].any()
 
 
 def test_persons_of_an_older_identity_space_are_clustered_again_once_every_file_is_reanalyzed(tmp_path, library):

@@ -67,7 +67,7 @@ def test_photo_with_non_utf8_name_previews_and_opens(qtbot, odd_dir, library, bu
 
 class NoFaces:
     embedding_model = "fake:none"
-    dlib_model = None
+    second_model = None
     analysis_id = "fake-analysis:none"
     crop_side = 64
 

@@ -35,12 +35,18 @@ SHOTS = Path("/tmp/shots7")
 COLOURS = {"E": (90, 160, 90), "A": (80, 120, 220), "B": (200, 140, 60), "C": (170, 110, 70)}
 
 
+#: The cut build_review_library's geometry is laid out for (the review band reaches 1.25 times it).
+SYNTHETIC_CUT = 0.485
+
+
 @pytest.fixture(autouse=True)
 def uncentred(monkeypatch):
-    """The window's clustering parameters without centring: the synthetic faces are 16-D, not the models' space."""
+    """The window's clustering parameters without centring (the synthetic faces are 16-D, not the models' space),
+    at the cut the synthetic geometry below was laid out for (the review band is relative to the cut)."""
     before = LibrarySettings.cluster_params
     monkeypatch.setattr(LibrarySettings, "cluster_params",
-                        lambda self, base=None: dataclasses.replace(before(self, base), centre=False))
+                        lambda self, base=None: dataclasses.replace(before(self, base), centre=False,
+                                                                    threshold=SYNTHETIC_CUT))
 
 
 def _unit(v):

@@ -23,7 +23,7 @@ class SlowEngine:
     """One face per image after a short sleep, so that a run of a few dozen files lasts long enough to steer."""
 
     embedding_model = "fake:slow"
-    dlib_model = None
+    second_model = None
     analysis_id = "fake-analysis:slow"
     crop_side = 64
 

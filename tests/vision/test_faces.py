@@ -64,15 +64,15 @@ def test_the_second_network_embeds_every_face_and_the_fusion_separates_better(id
     from organizer.cluster import identity_space
 
     faces = [(i, f) for i, _, f in identity_faces if f is not None]
-    assert all(f.attributes.dlib_embedding is not None for _, f in faces)  # frontal portraits: all aligned
+    assert all(f.attributes.second_embedding is not None for _, f in faces)  # frontal portraits: all aligned
     labels = np.array([i for i, _ in faces])
     faceres = np.stack([f.attributes.embedding for _, f in faces])
-    dlib = np.stack([f.attributes.dlib_embedding for _, f in faces])
-    assert dlib.shape[1] == 128 and np.allclose(np.linalg.norm(dlib, axis=1), 1.0, atol=1e-4)
+    second = np.stack([f.attributes.second_embedding for _, f in faces])
+    assert second.shape[1] == 512 and np.allclose(np.linalg.norm(second, axis=1), 1.0, atol=1e-4)
     ages = np.array([f.attributes.age for _, f in faces])
-    fused, params = identity_space(faceres, dlib, np.ones(len(faces), bool), ages, ClusterParams())
-    assert fused.shape == (len(faces), 1024 + 128) and not params.centre
-    alone, _ = identity_space(faceres, dlib, np.zeros(len(faces), bool), ages, ClusterParams())
+    fused, params = identity_space(faceres, second, np.ones(len(faces), bool), ages, ClusterParams())
+    assert fused.shape == (len(faces), 1024 + 512) and not params.centre
+    alone, _ = identity_space(faceres, second, np.zeros(len(faces), bool), ages, ClusterParams())
     iu = np.triu_indices(len(labels), 1)
     same = labels[iu[0]] == labels[iu[1]]
 

@@ -146,6 +146,7 @@ def test_review_keys_find_and_undo_from_the_x_server(make_window, qtbot, library
     import dataclasses
 
     from sqlalchemy import select
+    from test_review import SYNTHETIC_CUT
     from test_review import build_review_library
 
     from organizer.db.models import DecisionKind
@@ -153,9 +154,10 @@ def test_review_keys_find_and_undo_from_the_x_server(make_window, qtbot, library
     from organizer.db.models import UserDecision
     from organizer.services.settings_service import LibrarySettings
 
-    before = LibrarySettings.cluster_params  # the synthetic faces are 16-D: the window clusters them uncentred
-    monkeypatch.setattr(LibrarySettings, "cluster_params",
-                        lambda self, base=None: dataclasses.replace(before(self, base), centre=False))
+    before = LibrarySettings.cluster_params  # the synthetic faces are 16-D: the window clusters them uncentred,
+    monkeypatch.setattr(LibrarySettings, "cluster_params",  # at the cut their geometry is laid out for
+                        lambda self, base=None: dataclasses.replace(before(self, base), centre=False,
+                                                                    threshold=SYNTHETIC_CUT))
     ids = build_review_library(library)
     w = make_window()
     w.resize(1200, 760)
@@ -262,13 +264,15 @@ def test_check_mode_keys_from_the_x_server(make_window, qtbot, library, tmp_path
     from test_check_mode import _checked
     from test_check_mode import _order
     from test_check_mode import _photos
+    from test_review import SYNTHETIC_CUT
     from test_review import build_review_library
 
     from organizer.services.settings_service import LibrarySettings
 
-    before = LibrarySettings.cluster_params  # the synthetic faces are 16-D: the window clusters them uncentred
-    monkeypatch.setattr(LibrarySettings, "cluster_params",
-                        lambda self, base=None: dataclasses.replace(before(self, base), centre=False))
+    before = LibrarySettings.cluster_params  # the synthetic faces are 16-D: the window clusters them uncentred,
+    monkeypatch.setattr(LibrarySettings, "cluster_params",  # at the cut their geometry is laid out for
+                        lambda self, base=None: dataclasses.replace(before(self, base), centre=False,
+                                                                    threshold=SYNTHETIC_CUT))
     ids = build_review_library(library, odd_face=True)
     odd, anna = ids["odd"], ids["A"]
     _photos(library, tmp_path, odd)
