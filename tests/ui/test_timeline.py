@@ -138,8 +138,12 @@ def test_a_double_click_opens_and_the_date_bar_jumps_to_a_year(make_window, qtbo
     # A click on the bar's "2011" puts 2011's header at the top of the view.
     y2011 = bar._bar_y(next(y for y, label, _n in bar._years if label == "2011"))
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=QPoint(20, y2011))
-    top = view.indexAt(QPoint(5, 2))
-    assert model.data(top) == "2011" or view.verticalScrollBar().value() == view.verticalScrollBar().maximum()
+
+    def at_2011() -> bool:  # the list lays its rows out later (delayed layout): wait for it, not for a fixed time
+        sb = view.verticalScrollBar()
+        return model.data(view.indexAt(QPoint(5, 2))) == "2011" or sb.value() == sb.maximum()
+
+    qtbot.waitUntil(at_2011, timeout=3000)
 
     strip = next(r for r in range(model.rowCount()) if model.row(r).kind == RowKind.STRIP)
     view.scrollTo(model.index(strip, 0))
