@@ -34,10 +34,8 @@ from organizer.db.models import MediaStatus
 from organizer.db.models import UserDecision
 from organizer.media import dates
 from organizer.vision import engine as vision_engine
+from organizer.vision.arcface import EMBEDDING_DIM as SECOND_DIM  # for a library that has no second embedding yet
 from organizer.vision.expression import happiness
-
-#: Dimension of the second identity network's embedding (used for a library that has none yet).
-SECOND_DIM = 512
 
 
 def timestamp(t: dt.datetime | None) -> float | None:
