@@ -21,6 +21,14 @@ app's settings. The exact reference is computed on the very embeddings the appro
 
     .venv/bin/python bench/cluster_scale.py --centre --neighbours 10 --agree 20000 --large 100000
     .venv/bin/python bench/cluster_scale.py --centre --neighbours 20 --dim 1536 --threshold 1.3 --large 100000
+
+The app's space (fused, projected on 256 + 256 principal axes: organizer.cluster.fusion) at its own cut:
+
+    .venv/bin/python bench/cluster_scale.py --centre --neighbours 20 --dim 512 --same-cos 0.71 --large 100000
+
+With ``--same-cos 0.71`` at 512 dimensions the centred synthetic faces have mean same/different-person cosines
+0.540 / 0.00 and different-person distance quantiles 1e-4 / 1e-3 / 1e-2 of 1.11 / 1.25 / 1.43, against 0.541 /
+0.04 and 1.14 / 1.28 / 1.46 for the developer faces in the app's space (a slightly harder tail).
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ import numpy as np
 THRESHOLD_DEFAULT = None  # use ClusterParams().threshold
 
 
-def make_data(n: int, seed: int, subspace: int | None, dim: int = 1024):
+def make_data(n: int, seed: int, subspace: int | None, dim: int = 1024, same_cos: float = 0.64):
     from devtools.synthetic import make_synthetic
 
     rng = np.random.default_rng(seed)
@@ -49,14 +57,15 @@ def make_data(n: int, seed: int, subspace: int | None, dim: int = 1024):
         counts.append(int(np.clip(round(rng.lognormal(1.3, 1.1)), 1, 400)))
     counts[-1] -= sum(counts) - n
     counts = [c for c in counts if c > 0]
-    x, y = make_synthetic(len(counts), np.array(counts), dim=dim, seed=seed, spread=0.3, subspace=subspace)
+    x, y = make_synthetic(len(counts), np.array(counts), dim=dim, seed=seed, spread=0.3, subspace=subspace,
+                          same_cos=same_cos)
     person_year = rng.uniform(1940, 2020, len(counts))
     by = person_year[y] + rng.normal(0, 5, y.size)
     return x, y, by
 
 
 def part(kind: str, n: int, seed: int, threshold: float | None, subspace: int | None, neighbours: int,
-         centre: bool, dim: int = 1024) -> dict:
+         centre: bool, dim: int = 1024, same_cos: float = 0.64) -> dict:
     from scipy.cluster.hierarchy import fcluster
     from scipy.cluster.hierarchy import linkage
 
@@ -69,7 +78,7 @@ def part(kind: str, n: int, seed: int, threshold: float | None, subspace: int | 
     from organizer.cluster.distance import age_table
     from organizer.cluster.distance import current_ages
 
-    x, y, by = make_data(n, seed, subspace, dim)
+    x, y, by = make_data(n, seed, subspace, dim, same_cos)
     base = ClusterParams()
     t = base.threshold if threshold is None else threshold
     # --centre: the app's space. The stored mean embedding is real faces' mean; synthetic faces share their own
@@ -77,7 +86,8 @@ def part(kind: str, n: int, seed: int, threshold: float | None, subspace: int | 
     p = ClusterParams(threshold=t, centre=centre, centre_vector=x.mean(axis=0) if centre else None,
                       neighbours=neighbours, min_faces=1, min_span_days=0.0, current_year=2025)
     inp = ClusterInput(x, birth_years=by)
-    out: dict = {"part": kind, "n": n, "dim": dim, "threshold": t, "centre": centre, "neighbours": neighbours,
+    out: dict = {"part": kind, "n": n, "dim": dim, "same_cos": same_cos, "threshold": t, "centre": centre,
+                 "neighbours": neighbours,
                  "subspace": subspace, "identities": int(y.max() + 1)}
     t0, c0 = time.perf_counter(), _cpu()
     with one_blas_thread():  # as organizer.services.clustering runs it
@@ -128,18 +138,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--neighbours", type=int, default=0, help="neighbour augmentation (ClusterParams.neighbours)")
     ap.add_argument("--dim", type=int, default=1024,
                     help="embedding dimension (1536: the app's fused faceres + ArcFace-type embedding)")
+    ap.add_argument("--same-cos", type=float, default=0.64,
+                    help="mean same-person cosine before centring (0.71: the app's projected 512-D space, see above)")
     ap.add_argument("--part", choices=["agree", "large"], help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.part:
         print(json.dumps(part(args.part, args.n, args.seed, args.threshold, args.subspace, args.neighbours,
-                              args.centre, args.dim)))
+                              args.centre, args.dim, args.same_cos)))
         return 0
     for kind, n in (("agree", args.agree), ("large", args.large)):
         if not n:
             continue
         cmd = [sys.executable, __file__, "--part", kind, "--n", str(n), "--seed", str(args.seed),
-               "--subspace", str(args.subspace), "--neighbours", str(args.neighbours), "--dim", str(args.dim)]
+               "--subspace", str(args.subspace), "--neighbours", str(args.neighbours), "--dim", str(args.dim),
+               "--same-cos", str(args.same_cos)]
         if args.centre:
             cmd.append("--centre")
         if args.threshold is not None:

@@ -392,6 +392,28 @@ def _stored_mean(dim: int) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------- extras
 
 
+def write_projection(z: dict[str, np.ndarray], dims: int = 256) -> None:
+    """Each part, centred on the app's stored mean and normalised as organizer.cluster.fusion does, over the
+    faces of MEAN_FOLDERS: its first ``dims`` principal axes (of the second moment: the parts are centred
+    already, and inner products are what the clustering compares)."""
+    from organizer.cluster.fusion import PROJECTION_FILE
+    from organizer.cluster.fusion import stored_mean_second
+
+    sel = np.array([p.startswith(MEAN_FOLDERS) for p in z["path"]])
+    out = {}
+    parts = (("faceres", z["feat"], _stored_mean(z["feat"].shape[1])), ("second", z["arc"], stored_mean_second()))
+    for name, x, mu in parts:
+        c = l2(l2(x[sel]) - mu).astype(np.float64)
+        _, s, vt = np.linalg.svd(c, full_matrices=False)
+        # a fixed sign per axis (largest component positive): the same faces give the same file
+        vt *= np.sign(vt[np.arange(vt.shape[0]), np.abs(vt).argmax(axis=1)])[:, None]
+        out[name] = vt[:dims].astype(np.float32)
+        kept = float((s[:dims] ** 2).sum() / (s ** 2).sum())
+        print(f"{name}: {dims} of {x.shape[1]} axes keep {kept:.3f} of the variance of {int(sel.sum())} faces")
+    np.savez(PROJECTION_FILE, **out)
+    print(f"-> {PROJECTION_FILE}")
+
+
 def box_template(z: dict[str, np.ndarray]) -> None:
     """Median of the MTCNN box on dlib's unit-square template (for organizer.vision.align.BOX_TEMPLATE)."""
     from organizer.vision.align import CHIP_PADDING
@@ -479,6 +501,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--box-template", action="store_true", help="print the median box on the template and stop")
     ap.add_argument("--speed-batches", type=int, default=30, help="batches timed for the speed figure (0 = skip)")
     ap.add_argument("--speed-only", action="store_true", help="only the speed figures")
+    ap.add_argument("--write-projection", action="store_true",
+                    help="write organizer/cluster/projection.npz: each centred part's principal axes over the faces "
+                         "of no evaluation identity (as the means)")
     ap.add_argument("--write-second-mean", action="store_true",
                     help="write organizer/cluster/mean_arcface.npy (the ArcFace-type network's mean over the "
                          "distractor folders) and stop")
@@ -501,6 +526,9 @@ def main(argv: list[str] | None = None) -> int:
     z = load_or_embed(args.root, args.cache, args.threads, args.limit)
     if args.box_template:
         box_template(z)
+        return 0
+    if args.write_projection:
+        write_projection(z)
         return 0
     if args.write_second_mean:
         from organizer.cluster.fusion import MEAN_SECOND_FILE

@@ -50,3 +50,16 @@ def make_synthetic(n_ids: int, faces_per_id: int | NDArray[np.int64], dim: int =
         v = np.float32(np.sqrt(g2)) * u + a[lab, None] * centres[lab] + np.float32(np.sqrt(b2)) * noise
         x[lo:lo + step] = v / np.linalg.norm(v, axis=1, keepdims=True)
     return x, labels
+
+
+def lift(v: NDArray[np.floating], axes: NDArray[np.floating], mean: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Unit raw embeddings whose centred, normalised and projected part (organizer.cluster.fusion's
+    ``normalise(normalise(x) - mean) @ axes.T``, normalised) is ``normalise(v)``: synthetic faces made in the app's
+    projected space ``[n, p]`` given back in a network's raw space ``[n, d]`` (``axes``: ``[p, d]``, orthonormal
+    rows). ``x = mean + c l`` with ``l = normalise(v) @ axes`` and ``c`` making ``|x| = 1``."""
+    lv = np.atleast_2d(np.asarray(v, np.float64)) @ np.asarray(axes, np.float64)
+    lv /= np.linalg.norm(lv, axis=1, keepdims=True)
+    m = np.asarray(mean, np.float64)
+    ml = lv @ m
+    c = -ml + np.sqrt(ml ** 2 + 1.0 - m @ m)
+    return (m + c[:, None] * lv).astype(np.float32)

@@ -3,8 +3,8 @@
 
 Each entry is ``(source, destination folder inside the bundle)``, the form of PyInstaller's ``datas``. The app finds
 them under ``sys._MEIPASS``: ``models/`` (organizer.vision.models.default_models_dir), ``resources/``
-(organizer.resources.resources_dir) and ``organizer/cluster/`` (organizer.cluster.distance loads its ``.npy`` next
-to its own ``__file__``, which a frozen module has under ``sys._MEIPASS``).
+(organizer.resources.resources_dir) and ``organizer/cluster/`` (organizer.cluster.distance and .fusion load their
+``.npy`` and ``.npz`` files next to their own ``__file__``, which a frozen module has under ``sys._MEIPASS``).
 """
 
 from __future__ import annotations
@@ -103,6 +103,6 @@ def datas(repo_root: Path | str) -> list[tuple[str, str]]:
     resources = root / "resources"
     for f in sorted(p for p in resources.rglob("*") if p.is_file()):
         out.append((str(f), str(Path("resources") / f.parent.relative_to(resources))))
-    for f in sorted((root / "organizer" / "cluster").glob("*.npy")):
+    for f in sorted(p for p in (root / "organizer" / "cluster").iterdir() if p.suffix in (".npy", ".npz")):
         out.append((str(f), "organizer/cluster"))
     return out

@@ -14,11 +14,19 @@ or a library not yet re-analyzed) and below an age (``ClusterParams.second_child
 as dlib's ResNet before it, pulls unknown young children into persons more readily than faceres). With
 per-face weights ``x_i . x_j = a_i a_j cos_f + b_i b_j cos_d`` and ``a_i a_j + b_i b_j <= 1``: a pair with a
 missing part is judged on the other part alone, scaled down, so it is merged less readily.
+
+Before weighting, each centred part is projected on its first principal axes (``ClusterParams.fusion_dims``,
+256 of faceres' 1 024 and 256 of the ArcFace-type network's 512) and normalised again, so the cosines above are
+those of the projected parts. The axes (``projection.npz``, ``bench/identity_fusion.py --write-projection``)
+come from the same faces of no evaluation identity as the means. They keep 91 % of faceres' variance on those
+faces and leave BCubed F on the developer identities as it was (0.984 / 0.989 against 0.984 / 0.990 on the two
+halves), while every inner product of the clustering costs a third.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +41,9 @@ from organizer.cluster.model import ClusterParams
 
 #: Mean of L2-normalised second embeddings of faces of no evaluation identity (identity_fusion --write-second-mean).
 MEAN_SECOND_FILE = Path(__file__).with_name("mean_arcface.npy")
+#: Principal axes of each centred part over the same faces (rows: axes by decreasing variance); arrays
+#: ``faceres`` and ``second``.
+PROJECTION_FILE = Path(__file__).with_name("projection.npz")
 
 
 @lru_cache(maxsize=1)
@@ -45,6 +56,36 @@ def stored_mean_second() -> NDArray[np.float32]:
     return v
 
 
+@lru_cache(maxsize=1)
+def stored_projection() -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The principal axes ``(faceres [p, 1024], second [p, 512])`` of the centred parts."""
+    if not PROJECTION_FILE.is_file():
+        raise FileNotFoundError(f"identity projection missing: {PROJECTION_FILE}")
+    with np.load(PROJECTION_FILE) as z:
+        axes = z["faceres"].astype(np.float32), z["second"].astype(np.float32)
+    for a in axes:
+        a.setflags(write=False)
+    return axes
+
+
+def projection_id() -> str:
+    """Names the fused space's projection (its file's digest): persons formed under another one are re-made."""
+    return hashlib.sha256(PROJECTION_FILE.read_bytes()).hexdigest()[:12] if PROJECTION_FILE.is_file() else "none"
+
+
+def fused_dim(faceres_dim: int, second_dim: int, params: ClusterParams) -> int:
+    """Dimension of :func:`identity_space`'s vectors."""
+    p = _axes(params)
+    return (p[0].shape[0] + p[1].shape[0]) if p is not None else faceres_dim + second_dim
+
+
+def _axes(params: ClusterParams) -> tuple[NDArray[np.float32], NDArray[np.float32]] | None:
+    if not params.centre or params.fusion_dims <= 0:
+        return None
+    f, d = stored_projection()
+    return f[:params.fusion_dims], d[:params.fusion_dims]
+
+
 def second_weights(has_second: ArrayLike, ages: ArrayLike, weight: float, child_age: float) -> NDArray[np.float64]:
     """Per face the weight of the second part: ``weight``, or 0 without a second embedding or below ``child_age``
     (a face with no predicted age counts as an adult)."""
@@ -55,17 +96,33 @@ def second_weights(has_second: ArrayLike, ages: ArrayLike, weight: float, child_
 
 
 def fuse_identity(faceres: NDArray[np.floating], second: NDArray[np.floating], mean_faceres: NDArray[np.floating],
-                  mean_second: NDArray[np.floating], second_weight: ArrayLike) -> NDArray[np.float32]:
-    """Unit fused embeddings ``[n, d_f + d_d]`` (see the module doc); ``second_weight`` per row in 0..1."""
-    f = l2_normalise(l2_normalise(faceres) - np.asarray(mean_faceres, np.float32))
-    d = l2_normalise(l2_normalise(second) - np.asarray(mean_second, np.float32))
+                  mean_second: NDArray[np.floating], second_weight: ArrayLike,
+                  axes: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None) -> NDArray[np.float32]:
+    """Unit fused embeddings ``[n, p_f + p_d]`` (see the module doc); ``second_weight`` per row in 0..1;
+    ``axes``: each part's principal axes (``[p_f, d_f]``, ``[p_d, d_d]``) to project it on, or None (then
+    ``p = d``). Made a block of rows at a time: 100 000 faces' temporaries would otherwise take a gigabyte."""
     w = np.clip(np.asarray(second_weight, dtype=np.float32).reshape(-1, 1), 0.0, 1.0)
-    if w.shape[0] != f.shape[0] or d.shape[0] != f.shape[0]:
-        raise ValueError(f"fusion parts disagree on the number of faces: {f.shape[0]}, {d.shape[0]}, {w.shape[0]}")
-    x = np.empty((f.shape[0], f.shape[1] + d.shape[1]), dtype=np.float32)  # float32 throughout: 100 000 faces
-    np.multiply(np.sqrt(1.0 - w), f, out=x[:, :f.shape[1]])  # are 0.46 GB, not twice that
-    np.multiply(np.sqrt(w), d, out=x[:, f.shape[1]:])
-    return l2_normalise(x)
+    n = w.shape[0]
+    if faceres.shape[0] != n or second.shape[0] != n:
+        raise ValueError(f"fusion parts disagree on the number of faces: {faceres.shape[0]}, {second.shape[0]}, {n}")
+    dims = [faceres.shape[1], second.shape[1]] if axes is None else [axes[0].shape[0], axes[1].shape[0]]
+    x = np.empty((n, dims[0] + dims[1]), dtype=np.float32)
+    for lo in range(0, n, _BLOCK):
+        hi = min(n, lo + _BLOCK)
+        at = 0
+        for part, raw, mean in ((0, faceres, mean_faceres), (1, second, mean_second)):
+            c = l2_normalise(np.asarray(raw[lo:hi], np.float32)) - np.asarray(mean, np.float32)
+            if axes is not None:  # normalised once, after the projection (the centred part's scale cancels)
+                c = c @ axes[part].T
+            scale = np.sqrt(1.0 - w[lo:hi]) if part == 0 else np.sqrt(w[lo:hi])
+            np.multiply(scale, l2_normalise(c), out=x[lo:hi, at:at + dims[part]])
+            at += dims[part]
+        x[lo:hi] = l2_normalise(x[lo:hi])
+    return x
+
+
+#: Rows fused at a time.
+_BLOCK = 8192
 
 
 def identity_space(faceres: NDArray[np.floating], second: NDArray[np.floating], has_second: ArrayLike, ages: ArrayLike,
@@ -89,6 +146,9 @@ def identity_space(faceres: NDArray[np.floating], second: NDArray[np.floating], 
         raise ValueError(f"mean embedding has {mean_f.shape[-1]} dims, embeddings {f.shape}")
     if d.shape[-1] != mean_d.shape[-1]:
         raise ValueError(f"mean second embedding has {mean_d.shape[-1]} dims, embeddings {d.shape}")
+    axes = _axes(params)
+    if axes is not None and (axes[0].shape[1] != f.shape[1] or axes[1].shape[1] != d.shape[1]):
+        raise ValueError(f"projection axes {axes[0].shape}, {axes[1].shape} do not fit embeddings {f.shape}, {d.shape}")
     w = second_weights(has_second, ages, params.second_weight, params.second_child_age)
-    x = fuse_identity(f, d, mean_f, mean_d, w)
+    x = fuse_identity(f, d, mean_f, mean_d, w, axes)
     return x, dataclasses.replace(params, centre=False, centre_vector=None)

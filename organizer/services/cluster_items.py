@@ -25,6 +25,7 @@ from organizer.cluster import ClusterParams
 from organizer.cluster import face_birth_year
 from organizer.cluster import face_quality
 from organizer.cluster import identity_space
+from organizer.cluster.fusion import projection_id
 from organizer.db.models import DecidedBy
 from organizer.db.models import DecisionKind
 from organizer.db.models import Face
@@ -168,6 +169,12 @@ def _items_sql(person: bool) -> str:
             f"FROM {Face.__tablename__} f CROSS JOIN {Media.__tablename__} m ON m.id = f.media_id "
             f"LEFT JOIN {FaceEmbedding.__tablename__} e ON e.face_id = f.id AND e.model = ? "
             "WHERE m.status = ?" + (" AND f.person_id = ?" if person else "") + " ORDER BY f.id")
+
+
+def current_clustering_space() -> str:
+    """The space today's engine clusters in: both identity networks' spaces and the fused space's projection
+    (a threshold or persons made in another are not those of this one)."""
+    return f"{vision_engine.current_identity_space()}+projection:{projection_id()}"
 
 
 def load_items(s: Session, second_model: str | None = None, person_id: int | None = None) -> ClusterItems:

@@ -27,7 +27,7 @@ from organizer.cluster import ClusterParams
 from organizer.db import repo
 from organizer.db.engine import write_sessions
 from organizer.media.video import FramePolicy
-from organizer.vision import engine as vision_engine
+from organizer.services.cluster_items import current_clustering_space
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class SettingsService:
     def load(self) -> LibrarySettings:
         with self._sessions() as s:
             stored = repo.read_settings(s)
-        space = vision_engine.current_identity_space()
+        space = current_clustering_space()
         if "threshold" in stored and stored.get(THRESHOLD_SPACE_KEY) != space:
             log.info("The saved clustering threshold %s was chosen for another identity network; the new one's "
                      "tuned default %s is used", stored["threshold"], LibrarySettings().threshold)
@@ -106,4 +106,4 @@ class SettingsService:
     def save(self, settings: LibrarySettings) -> None:
         with self._writes.begin() as s:
             repo.write_settings(s, {**dataclasses.asdict(settings),
-                                    THRESHOLD_SPACE_KEY: vision_engine.current_identity_space()})
+                                    THRESHOLD_SPACE_KEY: current_clustering_space()})

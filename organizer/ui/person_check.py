@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtCore import QObject
 from PySide6.QtCore import Qt
@@ -131,7 +132,8 @@ class PersonCheckController(QObject):
                             lambda e: log.error("could not check the faces of person %s: %s", pid, e))
 
     def _counted(self, ticket: int, n: int) -> None:
-        if ticket == self._counting:  # else another person (or the same one, changed) is shown meanwhile
+        # else another person (or the same one, changed) is shown meanwhile, or the window closed meanwhile
+        if ticket == self._counting and shiboken6.isValid(self.check_action):
             self._set_count(n)
 
     def _set_count(self, n: int | None) -> None:

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
+from organizer.cluster import ClusterParams
+from organizer.cluster.distance import stored_mean_embedding
 from organizer.cluster.fusion import fuse_identity
+from organizer.cluster.fusion import fused_dim
+from organizer.cluster.fusion import identity_space
 from organizer.cluster.fusion import second_weights
 from organizer.cluster.fusion import stored_mean_second
+from organizer.cluster.fusion import stored_projection
 
 
 def _unit(rng, n, d):
@@ -59,3 +66,28 @@ def test_the_stored_second_mean_is_a_512_d_mean_of_unit_vectors():
     mu = stored_mean_second()
     assert mu.shape == (512,) and np.isfinite(mu).all()
     assert 0.05 < float(np.linalg.norm(mu)) < 1.0
+
+
+def test_the_stored_projection_holds_orthonormal_axes_for_both_parts():
+    f, d = stored_projection()
+    assert f.shape == (256, 1024) and d.shape == (256, 512)
+    for axes in (f, d):
+        np.testing.assert_allclose(axes @ axes.T, np.eye(axes.shape[0]), atol=1e-4)
+
+
+def test_identity_space_projects_each_centred_part_on_its_axes():
+    rng = np.random.default_rng(2)
+    n = 5
+    f, d = _unit(rng, n, 1024), _unit(rng, n, 512)
+    ages = np.full(n, 30.0)
+    params = ClusterParams(second_weight=0.8)
+    x, out = identity_space(f, d, np.ones(n, bool), ages, params)
+    assert x.shape == (n, fused_dim(1024, 512, params)) == (n, 512)
+    assert not out.centre
+    af, ad = stored_projection()
+    pf = _centred(_centred(f, stored_mean_embedding()) @ af.T, 0.0)
+    pd = _centred(_centred(d, stored_mean_second()) @ ad.T, 0.0)
+    np.testing.assert_allclose(x @ x.T, 0.2 * pf @ pf.T + 0.8 * pd @ pd.T, atol=1e-5)
+    whole, _ = identity_space(f, d, np.ones(n, bool), ages, dataclasses.replace(params, fusion_dims=0))
+    assert whole.shape == (n, 1536) == (n, fused_dim(1024, 512, dataclasses.replace(params, fusion_dims=0)))
+

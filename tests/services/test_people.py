@@ -14,7 +14,10 @@ import numpy as np
 import pytest
 from people_services import People as PeopleService
 
+from devtools.synthetic import lift
 from organizer.cluster import ClusterParams
+from organizer.cluster.distance import stored_mean_embedding
+from organizer.cluster.fusion import stored_projection
 from organizer.db.models import DateSource
 from organizer.db.models import Face
 from organizer.db.models import Media
@@ -22,16 +25,21 @@ from organizer.db.models import MediaKind
 from organizer.db.models import MediaStatus
 
 DIM = 1024
+#: the dimension of faceres' part in the app's projected space (organizer.cluster.fusion)
+SPACE_DIM = 256
 
 
 def _identity_centres(n: int, seed: int = 0) -> np.ndarray:
-    c = np.random.default_rng(seed).standard_normal((n, DIM)).astype(np.float32)
+    """Unit identity centres in faceres' projected, centred part of the app's space (see :func:`_face_emb`)."""
+    c = np.random.default_rng(seed).standard_normal((n, SPACE_DIM)).astype(np.float32)
     return c / np.linalg.norm(c, axis=1, keepdims=True)
 
 
 def _face_emb(centre: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    v = centre + rng.standard_normal(DIM).astype(np.float32) * 0.02
-    return (v / np.linalg.norm(v)).astype(np.float32)
+    """A raw 1024-D faceres embedding of a face close to ``centre``: made in the app's space and lifted back
+    (devtools.synthetic.lift), so that the app's centring and projection keep what tells the faces apart."""
+    v = centre + rng.standard_normal(SPACE_DIM).astype(np.float32) * 0.04
+    return lift(v, stored_projection()[0], stored_mean_embedding())[0]
 
 
 class Album:
