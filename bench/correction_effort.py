@@ -4,8 +4,9 @@
     organizer index --db /tmp/dev.sqlite --min-days 0 ../shared/data/faces
     python bench/correction_effort.py /tmp/dev.sqlite [--target 0.99] [--answers 100]
 
-Truth: a face of an identity folder is that identity; faces of the ``_…`` folders are each a person of their
-own. BCubed F is scored over the faces of identity folders (unsorted = singletons), as bench/people_quality.py.
+Truth: the largest face of a photo of an identity folder is that identity (others are background people); faces of
+the ``_…`` folders are each a person of their own. BCubed F is scored over the faces of identity folders (unsorted =
+singletons), as bench/people_quality.py.
 
 * **merge/move only**: the oracle applies, largest gain first, one action each: merge all persons of one
   identity; move a person's faces of another identity to that identity's person (or split them out when the
@@ -49,7 +50,14 @@ class Library:
         self.edits = PersonEdits(self.sessions)
         self.root = root
         with self.sessions() as s:
-            self.label = {fid: self._identity(path) for fid, path in s.execute(select(Face.id, Media.path).join(Media))}
+            rows = s.execute(select(Face.id, Media.path, Face.w, Face.h).join(Media)).all()
+        # only the largest face of a photo is its folder's identity (as bench/people_quality.py scores them); the
+        # others are background people, each a person of their own like the faces of the ``_…`` folders
+        largest: dict = {}
+        for fid, path, w, h in rows:
+            if path not in largest or w * h > largest[path][1]:
+                largest[path] = (fid, w * h)
+        self.label = {fid: self._identity(path) if largest[path][0] == fid else None for fid, path, _w, _h in rows}
 
     def _identity(self, path) -> str | None:
         rel = os.path.relpath(os.fsdecode(path), self.root)

@@ -4,11 +4,12 @@
     organizer index --db /tmp/dev.sqlite --min-days 0 ../shared/data/faces
     python bench/review_quality.py /tmp/dev.sqlite [FACES_ROOT]
 
-Truth: a face of an identity folder is that identity; a person is the identity most of its faces have; faces
-of the ``_…`` folders have no identity (a suggestion to put one into a person is wrong). Prints the time the
-report took, the share of right suggestions among the first 50 / 100 / all in queue order (the "yes" rate an
-oracle user would see), how many open faces (unsorted, or in small persons) had a right answer to find at all,
-the share of right duplicate pairs and of outliers that are truly another identity's.
+Truth: the largest face of a photo of an identity folder is that identity (the others are background people); a
+person is the identity most of its faces have; faces of the ``_…`` folders have no identity (a suggestion to put one
+into a person is wrong). Prints the time the report took, the share of right suggestions among the first 50 / 100 /
+all in queue order (the "yes" rate an oracle user would see), how many open faces (unsorted, or in small persons)
+had a right answer to find at all, the share of right duplicate pairs and of outliers that are truly another
+identity's.
 """
 import collections
 import os
@@ -31,7 +32,7 @@ root = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else Path(__file__).reso
                        / "faces")
 engine, sessions = open_library(db)
 with sessions() as s:
-    rows = s.execute(select(Face.id, Face.person_id, Media.path).join(Media)).all()
+    rows = s.execute(select(Face.id, Face.person_id, Media.path, Face.w, Face.h).join(Media)).all()
 
 
 def identity(path) -> str | None:
@@ -40,7 +41,13 @@ def identity(path) -> str | None:
     return None if top.startswith("_") or os.sep not in rel else top
 
 
-label = {r.id: identity(r.path) for r in rows}
+# only the largest face of a photo is its folder's identity (as bench/people_quality.py scores them): the others are
+# people in the background, no one the library knows
+largest: dict = {}
+for r in rows:
+    if r.path not in largest or r.w * r.h > largest[r.path][1]:
+        largest[r.path] = (r.id, r.w * r.h)
+label = {r.id: identity(r.path) if largest[r.path][0] == r.id else None for r in rows}
 members = collections.defaultdict(list)
 for r in rows:
     if r.person_id is not None:
