@@ -4,7 +4,8 @@
     python bench/review_speed.py [--persons 5000] [--faces 100000] [--db PATH]
 
 Builds (unless ``--db`` exists) a library of synthetic faces with real-like similarities (devtools.synthetic):
-faceres-like 1024-D and ArcFace-like 512-D embeddings of ``--persons`` identities, 90 % of the faces assigned to
+faceres-like 1024-D and ArcFace-like 512-D embeddings (made in the app's projected space and lifted back) of
+``--persons`` identities, 90 % of the faces assigned to
 their identity's person, 2 % to a wrong one, the rest unsorted; then prints the time of
 ``ReviewService.report`` (one read transaction, fusion, neighbour augmentation, the three computations), its
 CPU time and the peak memory, and the machine's load; then of the next report of the same service, which finds
@@ -28,8 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
+from devtools.synthetic import lift
 from devtools.synthetic import make_synthetic
 from organizer.cluster import ClusterParams
+from organizer.cluster.distance import stored_mean_embedding
+from organizer.cluster.fusion import stored_mean_second
+from organizer.cluster.fusion import stored_projection
 from organizer.db.engine import open_library
 from organizer.db.models import DateSource
 from organizer.db.models import DecidedBy
@@ -47,8 +52,11 @@ def build(path: Path, n_persons: int, n_faces: int) -> None:
     rng = np.random.default_rng(0)
     counts = np.bincount(rng.integers(0, n_persons, n_faces), minlength=n_persons)
     counts[counts == 0] = 1
-    x, y = make_synthetic(n_persons, counts, dim=1024, spread=0.3, subspace=64, seed=1)
-    d, _ = make_synthetic(n_persons, counts, dim=512, spread=0.3, subspace=32, seed=2)
+    # in the app's space already centred (as bench/cluster_incremental.py), then lifted through its axes
+    x, y = make_synthetic(n_persons, counts, dim=256, same_cos=0.54, diff_cos=0.04, spread=0.3, subspace=64, seed=1)
+    d, _ = make_synthetic(n_persons, counts, dim=256, same_cos=0.54, diff_cos=0.04, spread=0.3, subspace=32, seed=2)
+    axes_f, axes_d = stored_projection()
+    x, d = lift(x, axes_f, stored_mean_embedding()), lift(d, axes_d, stored_mean_second())
     n = len(y)
     assigned = rng.random(n)
     person = np.where(assigned < 0.9, y + 1, np.where(assigned < 0.92, rng.integers(1, n_persons + 1, n), 0))
@@ -83,8 +91,7 @@ def main() -> int:
         build(db, args.persons, args.faces)
         print(f"built {db} ({db.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - t:.1f} s")
     engine, sessions = open_library(db)
-    # synthetic faces share no real mean: centre each network on nothing (the space is already symmetric)
-    params = ClusterParams(centre=False)
+    params = ClusterParams()  # the app's: the faces were made in its centred, projected space
     service = ReviewService(sessions)
     # the first report prepares the clustering space; the next (after an answer, in the app) reuses it
     for label in ("first report", "next report"):

@@ -59,23 +59,24 @@ class PersonProfile:
 
 
 def person_distances(inp: ClusterInput, persons: Sequence[PersonProfile],
-                     params: ClusterParams | None = None) -> NDArray[np.float64]:
-    """``[n_items, n_persons]`` average eq.-1 distance of each item to each person's faces (+inf if blocked)."""
+                     params: ClusterParams | None = None) -> NDArray[np.float32]:
+    """``[n_items, n_persons]`` average eq.-1 distance of each item to each person's faces (+inf if blocked), in
+    float32: at 10 000 open faces and 5 000 persons a float64 matrix and its conversions cost the review a second."""
     params = params or ClusterParams()
     n = inp.n
     if not persons or n == 0:
-        return np.zeros((n, len(persons)))
+        return np.zeros((n, len(persons)), np.float32)
     x = inp.embeddings if inp.prepared else prepare_embeddings(inp.embeddings, params.centre, params.centre_vector)
     counts = np.array([p.count for p in persons], dtype=np.float64)
     # each person's sum scaled by -2 / its count, so one product gives -2 x . mean; then the rest in place:
     # [items, persons] matrices are hundreds of MB at 10 000 x 5 000, and every temporary costs a pass over one
     sums = np.stack([p.emb_sum for p in persons]).astype(np.float64) * (-2.0 / counts[:, None])
-    d: NDArray[np.float64] = (np.asarray(x, dtype=np.float32) @ sums.astype(np.float32).T).astype(np.float64)
-    d += 2.0
+    d: NDArray[np.float32] = np.asarray(x, dtype=np.float32) @ sums.astype(np.float32).T
+    d += np.float32(2.0)
     if params.age_weight:
         ages = current_ages(np.asarray(inp.birth_years), params.current_year)
-        hists = np.stack([p.age_hist for p in persons]).astype(np.float64) / counts[:, None]
-        d += age_table(float(params.age_weight))[ages] @ hists.T
+        hists = (np.stack([p.age_hist for p in persons]).astype(np.float64) / counts[:, None]).astype(np.float32)
+        d += age_table(float(params.age_weight)).astype(np.float32)[ages] @ hists.T
     np.maximum(d, 0.0, out=d)
     # A new face cannot join a person who already has a face on the same photo. One pass over the items with
     # a dictionary: comparing every person's photo set against all items (np.isin per person) held the GIL for

@@ -209,18 +209,20 @@ class _Context:
         for item, pid in items.cannot:
             no[item].add(pid)
         # the nearest person of each group in the clustering's space, within the review band
-        candidates = []
-        start = 0
-        for from_person, g in groups:
-            d = d_items[start:start + g.size].mean(axis=0)
-            start += g.size
+        # every group's mean distances at once (most groups are one face: their rows as they are)
+        sizes = np.array([g.size for _p, g in groups])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        d_groups = d_items if (sizes == 1).all() else \
+            np.add.reduceat(d_items, starts, axis=0) / sizes[:, None].astype(np.float32)
+        for k, (_from, g) in enumerate(groups):
             for i in g.tolist():
                 for pid in no.get(i, ()):
                     if pid in big_pos:
-                        d[big_pos[pid]] = np.inf
-            j = int(np.argmin(d))
-            if np.isfinite(d[j]) and d[j] <= self.limit:
-                candidates.append((from_person, g, j, d))
+                        d_groups[k, big_pos[pid]] = np.inf
+        nearest = np.argmin(d_groups, axis=1)
+        best = d_groups[np.arange(len(groups)), nearest]
+        candidates = [(groups[k][0], groups[k][1], int(nearest[k]), d_groups[k])
+                      for k in np.flatnonzero(np.isfinite(best) & (best <= self.limit)).tolist()]
         if not candidates:
             return []
         # ... and each identity network's own opinion: the person whose faces are most similar on average
