@@ -20,9 +20,7 @@ from one short read transaction. The answers are edits
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -45,6 +43,13 @@ from organizer.services.birth_flags import spread as _spread
 from organizer.services.cluster_items import ClusterItems
 from organizer.services.cluster_items import load_items
 from organizer.services.prepared_space import PreparedSpace
+from organizer.services.review_report import Duplicate
+from organizer.services.review_report import Outlier
+from organizer.services.review_report import ReviewReport
+from organizer.services.review_report import Suggestion
+from organizer.services.review_report import report_to_json
+
+__all__ = ["Duplicate", "Outlier", "ReviewReport", "ReviewService", "Suggestion", "report_to_json"]
 
 #: Suggestions and duplicates reach this many times the clustering threshold (the doubtful band above the cut).
 REVIEW_MARGIN = 1.25
@@ -58,62 +63,6 @@ OUTLIER_MIN_GAP = 0.25
 DUPLICATE_MAX_YEARS = 8.0
 #: How many of each kind a report holds at most.
 REPORT_LIMIT = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    """Faces that may be ``person_id``: one unsorted face (or video track), or all faces of a small person."""
-
-    face_ids: tuple[int, ...]
-    #: The small person these faces form now (accepting merges it), None for unsorted faces.
-    from_person: int | None
-    person_id: int
-    person_name: str | None
-    #: Average eq. 1 distance of these faces to the person's faces (the clustering's cut is ``threshold``).
-    distance: float
-    threshold: float
-    #: 0 (at the edge of the review band) .. 1 (as close as faces of one person are).
-    confidence: float
-    evidence: tuple[str, ...]
-    #: The best-looking of these faces, to show.
-    face_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Duplicate:
-    """Two persons that are probably one."""
-
-    person_ids: tuple[int, int]
-    names: tuple[str | None, str | None]
-    distance: float
-    threshold: float
-    confidence: float
-    evidence: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Outlier:
-    """A face of a person that may not belong to it."""
-
-    face_id: int
-    person_id: int
-    person_name: str | None
-    #: Its distance from the person's centre, and how unusual that is for the person (0 = typical).
-    distance: float
-    score: float
-    reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewReport:
-    suggestions: tuple[Suggestion, ...]
-    duplicates: tuple[Duplicate, ...]
-    outliers: tuple[Outlier, ...]
-
-    @property
-    def count(self) -> int:
-        """What the "Review" entry says: how many questions there are."""
-        return len(self.suggestions) + len(self.duplicates)
 
 
 def _mean_rows(groups: list[np.ndarray], weight: np.ndarray, x: np.ndarray, mean: bool = True) -> np.ndarray:
@@ -392,15 +341,3 @@ def person_doubts(items: ClusterItems, x: np.ndarray, m: np.ndarray, pid: int, n
                            f"{med:.2f} from their centre)")
         why.append(reasons + birth_flags.flag_reasons(births, items, i, pid, name))
     return d, score, why
-
-
-def report_to_json(r: ReviewReport) -> dict:
-    """The JSON form of a report (``organizer suggest --json``: a contract, see the README)."""
-    return {
-        "suggestions": [dataclasses.asdict(s) | {"face_ids": list(s.face_ids), "evidence": list(s.evidence)}
-                        for s in r.suggestions],
-        "duplicates": [{"persons": list(d.person_ids), "names": list(d.names), "distance": d.distance,
-                        "threshold": d.threshold, "confidence": d.confidence, "evidence": list(d.evidence)}
-                       for d in r.duplicates],
-        "outliers": [dataclasses.asdict(o) | {"reasons": list(o.reasons)} for o in r.outliers],
-    }
