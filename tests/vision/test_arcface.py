@@ -10,12 +10,12 @@ template or normalisation drops the ROC-AUC below 0.9); the figures on the whole
 from __future__ import annotations
 
 import collections
-import hashlib
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from identity_checks import check_embeddings
 
 from organizer.core.types import Box
 from organizer.core.types import Detection
@@ -26,6 +26,7 @@ from organizer.vision.arcface import EMBEDDING_DIM
 from organizer.vision.arcface import ArcFaceNetwork
 from organizer.vision.arcface import ArcFaceSettings
 from organizer.vision.arcface import prepare
+from organizer.vision.models import ALL_MODELS
 from organizer.vision.models import ANALYSIS_MODELS
 from organizer.vision.models import FACEPLUGIN_RECOGNITION
 from organizer.vision.models import ModelStore
@@ -78,27 +79,15 @@ def network() -> ArcFaceNetwork:
     return ArcFaceNetwork(ModelStore())
 
 
-def test_model_file_is_the_converted_one_and_the_apps_second_network() -> None:
-    data = (MODELS / FACEPLUGIN_RECOGNITION.filename).read_bytes()
-    assert hashlib.sha256(data).hexdigest() == FACEPLUGIN_RECOGNITION.sha256
-    sums = dict(line.split()[::-1] for line in (MODELS / "SHA256SUMS").read_text().splitlines() if line.strip())
-    assert sums[FACEPLUGIN_RECOGNITION.filename] == FACEPLUGIN_RECOGNITION.sha256
-    assert FACEPLUGIN_RECOGNITION.sha256 in (MODELS / "MODELS.md").read_text()
-    assert FACEPLUGIN_RECOGNITION in ANALYSIS_MODELS
+def test_model_file_is_the_apps_second_network_with_its_licence() -> None:
+    # its sha256 against SHA256SUMS and MODELS.md: tests/vision/test_model_files.py, as for every bundled model
+    assert FACEPLUGIN_RECOGNITION in ALL_MODELS and FACEPLUGIN_RECOGNITION in ANALYSIS_MODELS
     assert (MODELS / "faceplugin_recognition.LICENSE.txt").read_text().count("MIT License") == 1
 
 
 def test_embeddings_are_unit_deterministic_and_batch_independent(network: ArcFaceNetwork) -> None:
     chips = np.random.default_rng(0).integers(0, 256, (11, 112, 112, 3), dtype=np.uint8)
-    a = network.embed_chips(chips)
-    assert a.shape == (11, EMBEDDING_DIM) and a.dtype == np.float32
-    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
-    assert np.array_equal(a, network.embed_chips(chips))
-    one = np.concatenate([network.embed_chips(chips[i:i + 1]) for i in range(len(chips))])
-    assert np.allclose(a, one, atol=1e-5)
-    assert network.embed_chips(chips[:0]).shape == (0, EMBEDDING_DIM)
-    with pytest.raises(ValueError):
-        network.raw(chips[:, :100])
+    check_embeddings(network, chips, EMBEDDING_DIM)
     flipped = ArcFaceNetwork(ModelStore(), ArcFaceSettings(flip=True))
     assert np.allclose(flipped.embed_chips(chips[:, :, ::-1]), flipped.embed_chips(chips), atol=1e-5)
 

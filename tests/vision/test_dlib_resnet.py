@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pytest
+from identity_checks import check_embeddings
 
 from organizer.core.types import Box
 from organizer.core.types import Detection
@@ -133,15 +134,7 @@ def test_model_file_is_the_converted_one() -> None:
 
 def test_embeddings_are_unit_deterministic_and_batch_independent(network: DlibResnetNetwork) -> None:
     chips = np.random.default_rng(0).integers(0, 256, (11, 150, 150, 3), dtype=np.uint8)
-    a = network.embed_chips(chips)
-    assert a.shape == (11, EMBEDDING_DIM) and a.dtype == np.float32
-    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
-    assert np.array_equal(a, network.embed_chips(chips))
-    one = np.concatenate([network.embed_chips(chips[i:i + 1]) for i in range(len(chips))])
-    assert np.allclose(a, one, atol=1e-5)
-    assert network.embed_chips(chips[:0]).shape == (0, EMBEDDING_DIM)
-    with pytest.raises(ValueError):
-        network.raw(chips[:, :100])
+    check_embeddings(network, chips, EMBEDDING_DIM)
 
 
 def test_bad_detections_get_an_embedding_or_a_reason(network: DlibResnetNetwork) -> None:
