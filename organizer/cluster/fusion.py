@@ -68,8 +68,10 @@ def stored_projection() -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     return axes
 
 
+@lru_cache(maxsize=1)
 def projection_id() -> str:
-    """Names the fused space's projection (its file's digest): persons formed under another one are re-made."""
+    """Names the fused space's projection (its file's digest): persons formed under another one are re-made.
+    Read once: every clustering run and every settings load and save asks."""
     return hashlib.sha256(PROJECTION_FILE.read_bytes()).hexdigest()[:12] if PROJECTION_FILE.is_file() else "none"
 
 
